@@ -1,0 +1,59 @@
+# The portal's commands. Quick start: `make run`, then `make test`.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON := $(BIN)/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := ilincs_site.settings
+
+.PHONY: install run migrate demo worker serve test test-fast lint format bench bench-genome loadtest clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PYTHON) || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+migrate: install
+	DJANGO_DEBUG=1 $(PYTHON) manage.py migrate --noinput
+
+demo: migrate
+	DJANGO_DEBUG=1 $(PYTHON) manage.py load_demo
+
+# Starts the django-q2 worker and the development server; Ctrl-C stops both.
+run: demo
+	@echo ""
+	@echo "  Portal:  http://$(HOST):$(PORT)/"
+	@echo "  Curator: login 'curator', password 'curator-demo' (admin at http://$(HOST):$(PORT)/admin/)"
+	@echo ""
+	@DJANGO_DEBUG=1 $(PYTHON) manage.py qcluster & QPID=$$!; \
+	trap 'kill $$QPID 2>/dev/null' EXIT INT TERM; \
+	DJANGO_DEBUG=1 $(PYTHON) manage.py runserver --noreload $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	DJANGO_DEBUG=1 $(PYTHON) manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PYTHON) -m benchmarks.run
+
+bench-genome: install
+	$(PYTHON) -m benchmarks.run --genome
+
+loadtest: install
+	$(PYTHON) -m benchmarks.loadtest
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 staticfiles

@@ -1,0 +1,2 @@
+app_name = "collections_app"
+urlpatterns: list = []

@@ -1,0 +1,27 @@
+"""URL map: the HTML portal at /, the REST API at /api/v1/, the curator admin at /admin/."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from ilincs_site import views
+
+api_v1 = [
+    path("", include("catalog.api.urls")),
+    path("", include("signatures.api.urls")),
+    path("", include("analysis.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/v1/", include(api_v1)),
+    path("", include("catalog.urls")),
+    path("", include("signatures.urls")),
+    path("", include("analysis.urls")),
+    path("", include("collections_app.urls")),
+]
