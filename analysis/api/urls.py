@@ -1,4 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
+from analysis.api.views import AnalysisRunViewSet
+
 router = DefaultRouter(trailing_slash=True)
+router.register("analyses", AnalysisRunViewSet, basename="api-analysis")
 urlpatterns = router.urls

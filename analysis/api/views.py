@@ -1,0 +1,101 @@
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from analysis.api.serializers import AnalysisRunSerializer, AnalysisSubmitSerializer
+from analysis.runners import RunInputError
+from analysis.selectors import run_list_visible, run_table, run_table_names
+from analysis.services import analysis_cancel, analysis_rerun, analysis_submit
+
+
+class IsOwnerOrStaffForWrites(permissions.BasePermission):
+    def has_object_permission(self, request, view, obj):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return request.user.is_staff or (obj.owner_id and obj.owner_id == request.user.id)
+
+
+class AnalysisRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Submit analyses, poll their status and progress, read their result tables."""
+
+    serializer_class = AnalysisRunSerializer
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsOwnerOrStaffForWrites]
+    filterset_fields = ["kind", "status"]
+    ordering_fields = ["created", "finished"]
+
+    def get_queryset(self):
+        return run_list_visible(user=self.request.user)
+
+    @extend_schema(request=AnalysisSubmitSerializer, responses={201: AnalysisRunSerializer})
+    def create(self, request, *args, **kwargs):
+        incoming = AnalysisSubmitSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            run = analysis_submit(user=request.user, **incoming.validated_data)
+        except RunInputError as exc:
+            raise ValidationError({"params": [str(exc)]}) from exc
+        run.refresh_from_db()
+        body = AnalysisRunSerializer(run, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=AnalysisRunSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        run = analysis_cancel(run=self.get_object())
+        return Response(self.get_serializer(run).data)
+
+    @extend_schema(request=None, responses={201: AnalysisRunSerializer})
+    @action(detail=True, methods=["post"])
+    def rerun(self, request, pk=None):
+        run = analysis_rerun(run=self.get_object(), user=request.user)
+        run.refresh_from_db()
+        return Response(self.get_serializer(run).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("name", str, OpenApiParameter.PATH),
+            OpenApiParameter("limit", int, description="rows to return (default 1000)"),
+            OpenApiParameter("offset", int),
+        ],
+        responses={200: dict},
+    )
+    @action(detail=True, methods=["get"], url_path=r"tables/(?P<name>[\w-]+)")
+    def table(self, request, pk=None, name=None):
+        run = self.get_object()
+        try:
+            frame = run_table(run=run, name=name)
+        except KeyError:
+            raise Http404(f"no table {name!r}; tables: {run_table_names(run=run)}") from None
+        limit = _int_param(request, "limit", 1000)
+        offset = _int_param(request, "offset", 0)
+        page = frame.iloc[offset : offset + limit]
+        rows = page.astype(object).where(page.notna(), None).to_dict(orient="records")
+        return Response({"count": len(frame), "columns": list(frame.columns), "rows": rows})
+
+    @extend_schema(
+        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH)],
+        responses={(200, "text/tab-separated-values"): bytes},
+    )
+    @action(detail=True, methods=["get"], url_path=r"download/(?P<name>[\w-]+)")
+    def file(self, request, pk=None, name=None):
+        run = self.get_object()
+        if name not in run_table_names(run=run):
+            raise Http404(f"no table {name!r}")
+        path = f"{run.result_dir}/{name}.tsv"
+        return FileResponse(
+            open(path, "rb"), as_attachment=True, filename=f"run{run.pk}_{name}.tsv"
+        )
+
+
+def _int_param(request, name: str, default: int) -> int:
+    raw = request.query_params.get(name, default)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ValidationError({name: [f"must be a whole number, got {raw!r}"]}) from None
+    if value < 0:
+        raise ValidationError({name: ["must not be negative"]})
+    return value

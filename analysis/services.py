@@ -1,0 +1,143 @@
+"""Analysis runs: submit, execute, cancel, reap. The UI and API poll the row, never the queue."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import traceback
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from analysis.choices import RunStatus
+from analysis.models import AnalysisRun
+from analysis.runners import RunCancelled, RunInputError, RunResult, runner_for, validate_params
+
+logger = logging.getLogger(__name__)
+
+SOFTWARE_VERSION = "0.1.0"
+TERMINAL = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED}
+
+
+def params_checksum(params: dict) -> str:
+    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def run_result_dir(*, run: AnalysisRun) -> Path:
+    return Path(settings.DATA_DIR) / "runs" / str(run.pk)
+
+
+def analysis_submit(*, user, kind: str, params: dict, is_public: bool = False) -> AnalysisRun:
+    """Create the run row and queue it once the transaction commits."""
+    params = validate_params(kind, params)  # bad input fails here, before a row exists
+    run = AnalysisRun.objects.create(
+        kind=kind,
+        params=params,
+        owner=user if user is not None and user.is_authenticated else None,
+        is_public=is_public,
+        input_checksum=params_checksum(params),
+        software_version=SOFTWARE_VERSION,
+    )
+    sync = bool(settings.Q_CLUSTER.get("sync", False))
+    transaction.on_commit(
+        lambda: async_task("analysis.tasks.run_analysis", run.pk, sync=sync, group=kind)
+    )
+    return run
+
+
+def _progress_reporter(run_id: int):
+    def report(percent: int, message: str = "") -> None:
+        now = timezone.now()
+        updated = AnalysisRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+            progress=max(0, min(100, int(percent))), progress_message=message[:300], heartbeat=now
+        )
+        if not updated:
+            raise RunCancelled()
+
+    return report
+
+
+def analysis_execute(*, run_id: int) -> AnalysisRun:
+    """Run one analysis to completion: status, progress, result files, errors."""
+    claimed = AnalysisRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started=timezone.now(), heartbeat=timezone.now(), progress=0
+    )
+    run = AnalysisRun.objects.get(pk=run_id)
+    if not claimed:
+        return run  # cancelled before it started, or already taken
+    try:
+        result = runner_for(run.kind)(run.params, _progress_reporter(run.pk))
+    except RunCancelled:
+        return AnalysisRun.objects.get(pk=run_id)
+    except RunInputError as exc:
+        return _finish_failed(run_id, str(exc))
+    except Exception as exc:  # noqa: BLE001 - any crash becomes a failed run, with its trace logged
+        logger.exception("analysis run %s crashed", run_id)
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return _finish_failed(run_id, f"internal error: {detail}")
+    return run_store_result(run=run, result=result)
+
+
+def run_store_result(*, run: AnalysisRun, result: RunResult) -> AnalysisRun:
+    """Write result files into a temporary folder, then publish folder and status together."""
+    final = run_result_dir(run=run)
+    tmp = final.with_name(f".{final.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name, table in result.tables.items():
+        table.to_csv(tmp / f"{name}.tsv", sep="\t", index=False)
+    (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2, default=str))
+    with transaction.atomic():
+        locked = AnalysisRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status != RunStatus.RUNNING:
+            shutil.rmtree(tmp, ignore_errors=True)
+            return locked
+        shutil.rmtree(final, ignore_errors=True)
+        tmp.rename(final)
+        locked.status = RunStatus.SUCCEEDED
+        locked.progress = 100
+        locked.progress_message = "done"
+        locked.finished = timezone.now()
+        locked.result_dir = str(final)
+        locked.summary = {**result.summary, "tables": sorted(result.tables)}
+        locked.library_version = result.library_version or locked.library_version
+        if result.input_checksum:
+            locked.input_checksum = result.input_checksum
+        locked.save()
+    return locked
+
+
+def _finish_failed(run_id: int, message: str) -> AnalysisRun:
+    AnalysisRun.objects.filter(pk=run_id).exclude(status__in=TERMINAL).update(
+        status=RunStatus.FAILED, error=message[:5000], finished=timezone.now()
+    )
+    return AnalysisRun.objects.get(pk=run_id)
+
+
+def analysis_cancel(*, run: AnalysisRun) -> AnalysisRun:
+    AnalysisRun.objects.filter(pk=run.pk, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).update(
+        status=RunStatus.CANCELLED, finished=timezone.now(), progress_message="cancelled"
+    )
+    run.refresh_from_db()
+    return run
+
+
+def analysis_rerun(*, run: AnalysisRun, user) -> AnalysisRun:
+    """Run the same parameters again (on the libraries' current versions)."""
+    return analysis_submit(user=user, kind=run.kind, params=run.params, is_public=run.is_public)
+
+
+def runs_reap_stale(*, stale_after: timedelta = timedelta(minutes=10)) -> int:
+    """Fail runs whose worker stopped sending heartbeats (crash, kill, reboot)."""
+    cutoff = timezone.now() - stale_after
+    return AnalysisRun.objects.filter(status=RunStatus.RUNNING, heartbeat__lt=cutoff).update(
+        status=RunStatus.FAILED,
+        error="the worker running this analysis stopped (crash or restart); please run it again",
+        finished=timezone.now(),
+    )
