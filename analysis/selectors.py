@@ -9,14 +9,15 @@ from django.db.models import Q, QuerySet
 from analysis.models import AnalysisRun
 
 
-def run_list_visible(*, user) -> QuerySet[AnalysisRun]:
-    """Runs a user may see: their own and public ones; staff see all."""
+def run_list_visible(*, user, session_runs: list[int] | None = None) -> QuerySet[AnalysisRun]:
+    """Runs a user may see: their own, those of their browser session, public ones; staff all."""
     runs = AnalysisRun.objects.select_related("owner")
     if user is not None and user.is_authenticated and user.is_staff:
         return runs
+    visible = Q(is_public=True) | Q(pk__in=session_runs or [])
     if user is not None and user.is_authenticated:
-        return runs.filter(Q(owner=user) | Q(is_public=True))
-    return runs.filter(is_public=True)
+        visible |= Q(owner=user)
+    return runs.filter(visible)
 
 
 def run_table_names(*, run: AnalysisRun) -> list[str]:

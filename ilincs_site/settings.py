@@ -109,7 +109,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# BokehJS is served from the bokeh package's own files (never a CDN): /static/bokeh/js/...
+from bokeh.util.paths import bokehjs_path  # noqa: E402
+
+STATICFILES_DIRS = [BASE_DIR / "static", ("bokeh", str(bokehjs_path()))]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 LOGIN_URL = "/accounts/login/"

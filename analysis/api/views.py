@@ -27,7 +27,10 @@ class AnalysisRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     ordering_fields = ["created", "finished"]
 
     def get_queryset(self):
-        return run_list_visible(user=self.request.user)
+        session_runs = (
+            self.request.session.get("my_runs") if hasattr(self.request, "session") else None
+        )
+        return run_list_visible(user=self.request.user, session_runs=session_runs)
 
     @extend_schema(request=AnalysisSubmitSerializer, responses={201: AnalysisRunSerializer})
     def create(self, request, *args, **kwargs):

@@ -139,3 +139,18 @@ def test_private_runs_are_invisible_to_other_users_and_anonymous(toy_kind, user)
     assert client.get(f"/api/v1/analyses/{run.pk}/").status_code == 404
     assert client.get("/api/v1/analyses/").json()["count"] == 0
     assert client.post(f"/api/v1/analyses/{run.pk}/cancel/").status_code == 404
+
+
+def test_the_run_page_shows_progress_reproducibility_and_tables(toy_kind, user, client):
+    run = analysis_submit(user=user, kind="connectivity", params={"n": 4})
+    client.force_login(user)
+    page = client.get(f"/runs/{run.pk}/").content.decode()
+    assert 'id="run-progress"' in page
+    assert "Run again on the current library version" in page
+    assert "v1" in page  # library version
+    assert "<th>gene</th>" in page and "/download/scores/" in page
+
+
+def test_an_anonymous_visitor_cannot_open_someone_elses_run_page(toy_kind, user, client):
+    run = analysis_submit(user=user, kind="connectivity", params={"n": 4})
+    assert client.get(f"/runs/{run.pk}/").status_code == 404

@@ -1,0 +1,77 @@
+"""HTML pages of analyses: run page with live progress, tables and downloads."""
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from analysis.models import AnalysisRun
+from analysis.selectors import run_list_visible, run_summary, run_table, run_table_names
+from analysis.services import analysis_cancel, analysis_rerun
+
+PREVIEW_ROWS = 200
+
+
+def _visible_run(request, run_id: int) -> AnalysisRun:
+    runs = run_list_visible(user=request.user, session_runs=request.session.get("my_runs"))
+    run = runs.filter(pk=run_id).first()
+    if run is None:
+        raise Http404("no such analysis run")
+    return run
+
+
+def run_detail(request, run_id: int):
+    run = _visible_run(request, run_id)
+    tables = []
+    for name in run_table_names(run=run):
+        frame = run_table(run=run, name=name)
+        tables.append(
+            {
+                "name": name,
+                "count": len(frame),
+                "columns": list(frame.columns),
+                "rows": frame.head(PREVIEW_ROWS).itertuples(index=False),
+            }
+        )
+    from analysis.pages import run_figures  # plots are optional per kind
+
+    context = {
+        "run": run,
+        "tables": tables,
+        "summary": run_summary(run=run),
+        "figures": run_figures(run=run) if run.status == "succeeded" else None,
+        "can_edit": request.user.is_staff or (run.owner_id and run.owner_id == request.user.id),
+    }
+    return render(request, "analysis/run_detail.html", context)
+
+
+def run_list(request):
+    """The user's own runs (and, for anonymous users, those of this browser session)."""
+    mine = Q(pk__in=request.session.get("my_runs", []))
+    if request.user.is_authenticated:
+        mine |= Q(owner=request.user)
+    runs = AnalysisRun.objects.filter(mine)
+    return render(request, "analysis/run_list.html", {"runs": runs[:200]})
+
+
+@require_POST
+def run_cancel(request, run_id: int):
+    run = _visible_run(request, run_id)
+    analysis_cancel(run=run)
+    messages.info(request, "The run was cancelled.")
+    return redirect("analysis:run-detail", run_id=run.pk)
+
+
+@require_POST
+def run_again(request, run_id: int):
+    run = _visible_run(request, run_id)
+    new = analysis_rerun(run=run, user=request.user)
+    remember_run(request, new)
+    return redirect("analysis:run-detail", run_id=new.pk)
+
+
+def remember_run(request, run: AnalysisRun) -> None:
+    """Anonymous users find their own runs through their session."""
+    mine = request.session.get("my_runs", [])
+    request.session["my_runs"] = [*mine[-99:], run.pk]
