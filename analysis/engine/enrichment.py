@@ -128,14 +128,14 @@ def ora(
     table["list_size"] = n_list
     table["background_size"] = n_bg
     table["expected"] = n_list * table["set_size"] / n_bg
-    table["odds_ratio"] = _odds_ratio(table["overlap"], table["set_size"], n_list, n_bg)
+    table["odds_ratio"] = odds_ratio(table["overlap"], table["set_size"], n_list, n_bg)
     table["p_value"] = hypergeometric_upper(table["overlap"], table["set_size"], n_list, n_bg)
     table["fdr"] = bh_adjust(table["p_value"].to_numpy())
     table = table.sort_values(["p_value", "term"], kind="stable").reset_index(drop=True)
     return table[ORA_COLUMNS]
 
 
-def _odds_ratio(k, big_k, n, big_n) -> np.ndarray:
+def odds_ratio(k, big_k, n, big_n) -> np.ndarray:
     k = np.asarray(k, dtype=np.float64)
     big_k = np.asarray(big_k, dtype=np.float64)
     num = k * (big_n - big_k - n + k)
