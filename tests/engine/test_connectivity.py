@@ -9,6 +9,7 @@ exercise partial overlap.
 """
 
 import gzip
+import inspect
 
 import h5py
 import numpy as np
@@ -467,3 +468,29 @@ def test_wtcs_of_the_cmap_query_contest_equals_the_expected_matrix():
         )
         ours = table.set_index("signature")["wtcs"].reindex(exp_sigs).to_numpy()
         np.testing.assert_allclose(ours, expected[:, k], rtol=0, atol=2e-7)
+
+
+# ---- the query types and the public signature --------------------------------------------
+
+
+def test_a_query_with_duplicated_genes_is_refused():
+    with pytest.raises(ValueError, match="duplicated"):
+        FullSignature(genes=[1, 2, 2], logfc=[0.1, 0.2, 0.3])
+
+
+def test_p_values_outside_zero_one_are_refused():
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        FullSignature(genes=[1, 2, 3], logfc=[0.1, 0.2, 0.3], pvalue=[0.1, 1.5, 0.2])
+
+
+def test_a_gene_cannot_be_both_up_and_down():
+    with pytest.raises(ValueError, match="both up and down"):
+        UpDownSignature(up=[1, 2], down=[2, 3])
+
+
+def test_the_connectivity_entry_point_keeps_its_documented_signature():
+    params = inspect.signature(connectivity).parameters
+    assert list(params)[:4] == ["query", "lib_genes", "lib_logfc", "lib_p"]
+    keyword_only = [n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    assert keyword_only[:4] == ["metric", "signature_ids", "n_extreme", "min_overlap"]
+    assert params["n_extreme"].default == 100
