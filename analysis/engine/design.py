@@ -14,8 +14,9 @@ the metadata value and the predicate value parse as numbers (so ``Dose.Group=50`
 The design is limma's cell-means parametrisation ``~0 + group`` (one indicator column per
 group level, levels ordered baseline, treatment, then the other groups sorted), with the
 contrast ``treatment - baseline`` and, optionally, extra covariates appended as columns
-(categorical: treatment-coded indicators of every level but the first in sorted order;
-numeric: the values as they are). This is the design of ``../shared/oracle/limma_ref.R``.
+(a column of numeric dtype enters as it is; any other column — strings, categories,
+booleans — is categorical: treatment-coded indicators of every level but the first in
+sorted order, like R's ``factor`` of a character column). This is the design of ``../shared/oracle/limma_ref.R``.
 """
 
 from __future__ import annotations
@@ -164,13 +165,12 @@ def _covariate_columns(covariates: pd.DataFrame, samples: pd.Index) -> tuple[lis
     cols, names = [], []
     for field in covariates.columns:
         values = covariates.loc[samples, field]
-        numeric = pd.to_numeric(values, errors="coerce")
-        if numeric.notna().all() and not pd.api.types.is_bool_dtype(values):
-            cols.append(numeric.to_numpy(dtype=float))
-            names.append(str(field))
-            continue
         if values.isna().any():
             raise DesignError(f"covariate {field!r} has missing values")
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            cols.append(values.to_numpy(dtype=float))
+            names.append(str(field))
+            continue
         text = values.astype(str)
         for level in sorted(text.unique())[1:]:
             cols.append((text == level).to_numpy(dtype=float))
