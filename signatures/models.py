@@ -94,6 +94,9 @@ class SignatureLibrary(models.Model):
     n_genes = models.PositiveIntegerField("genes", default=0)
     has_pvalues = models.BooleanField(default=False)
     provenance = models.TextField(blank=True)
+    source_checksum = models.CharField(
+        max_length=64, blank=True, help_text="Hash of the imported files and options."
+    )
     is_public = models.BooleanField("published", default=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
