@@ -9,32 +9,64 @@ Public API (other apps call only these):
 - ``LibraryWriter(slug=..., genes=..., n_signatures=..., has_pvalues=...)``: ``add_block`` columns
   in order, then ``commit()`` -> version (content hash); ``abort()`` on error.
 - ``library_open(slug=...)`` -> ``LibraryMatrices`` (read-only memory maps, cached per process).
+- ``library_verify(slug=...)``: re-hash every file of the current version.
 - ``library_delete(slug=...)``.
+
+Layout of a version directory (see ``docs/store.md``): the raw values, signature-major float64
+(``logfc.npy``, ``pvalue.npy``: one contiguous row per signature, so a block of signatures is
+streamed in and a handful of signatures is re-scored exactly without strided reads), and the
+derived gene-major float32 screening layouts the fast connectivity kernels read one gene row at
+a time (``z``, ``y``, ``y2``, ``ext``, ``b``, ``by``), their per-signature sums (``moments``),
+the columns that have a missing value (``nan_columns``), the gene index and ``manifest.json``
+(shapes, dtypes, byte sizes, sha256 of every file). Every ``.npy`` has a 4096-byte header so
+its data starts on a page boundary.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+PAGE = 4096
+BLOCK = 4096  # signatures per block when deriving the layouts
+N_EXTREME = 100
+#: p-value floor before any logarithm: the same as ``analysis.engine.stats.P_FLOOR``.
+P_FLOOR = float(np.finfo(np.float32).tiny)
+#: Libraries whose files total at most this many bytes are fully re-hashed on every open;
+#: larger ones get size, header and small-file hash checks (``library_verify`` does it all).
+FULL_VERIFY_BYTES = 512 * 1024 * 1024
+RAW = ("genes.npy", "signatures.json", "logfc.npy", "pvalue.npy")
+LAYOUTS = ("z", "y", "y2", "ext", "b", "by")
+MOMENTS = ("n", "z_sum", "z_sq", "y_sum", "y_sq", "ext_sum", "ext_sq", "b_sum", "b_sq")
+MOMENTS += ("by_sum", "by2_sum")
 
 
-@dataclass(frozen=True)
+class LibraryCorrupt(RuntimeError):
+    """A stored library file does not match its manifest (size, header or hash)."""
+
+
+@dataclass(frozen=True, eq=False)
 class LibraryMatrices:
     """A library's values: genes × signatures, read-only.
 
     genes: int64 Entrez ids (n_genes,); signature_ids: accessions in column order;
-    logfc: float32 (n_genes, n_signatures); pvalue: float32 of the same shape, or None.
-    NaN marks a gene not measured in a signature.
+    logfc: float64 (n_genes, n_signatures) view of the signature-major file; pvalue: float64 of
+    the same shape, or None. NaN marks a gene not measured in a signature.
+    layouts: gene-major float32 (n_genes, n_signatures) screening layouts, NaN replaced by 0:
+    ``z`` column-standardised logFC (centred, unit norm over the measured genes), ``y`` logFC,
+    ``y2`` logFC², and with p-values ``ext`` (extreme signed significance, top/bottom
+    ``n_extreme`` genes), ``b`` −log10 p, ``by`` b·logFC. moments: float64 (n_signatures,) sums
+    of those layouts (``MOMENTS``); nan_columns: int64 columns with any missing value.
     """
 
     slug: str
@@ -44,14 +76,81 @@ class LibraryMatrices:
     logfc: np.ndarray
     pvalue: np.ndarray | None
     path: Path
+    layouts: dict = field(default_factory=dict)
+    moments: dict = field(default_factory=dict)
+    nan_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    n_extreme: int = N_EXTREME
+    p_floor: float = P_FLOOR
+
+    @property
+    def n_signatures(self) -> int:
+        return len(self.signature_ids)
+
+    def column(self, accession: str) -> int:
+        return _column_index(self)[accession]
+
+
+@lru_cache(maxsize=16)
+def _column_index_cached(key: tuple[str, str], ids: tuple[str, ...]) -> dict[str, int]:
+    return {sid: j for j, sid in enumerate(ids)}
+
+
+def _column_index(lib: LibraryMatrices) -> dict[str, int]:
+    return _column_index_cached((lib.slug, lib.version), lib.signature_ids)
 
 
 def library_root(*, slug: str) -> Path:
     return Path(settings.LIBRARY_STORE_DIR) / slug
 
 
+# --- page-aligned .npy files -------------------------------------------------------------
+
+
+def _npy_create(path: Path, dtype, shape: tuple[int, ...]) -> np.memmap:
+    """A C-order .npy whose data starts at byte 4096, opened for writing."""
+    header = {"descr": np.dtype(dtype).str, "fortran_order": False, "shape": tuple(shape)}
+    text = repr(header).encode("latin1")
+    pad = PAGE - 10 - len(text) - 1
+    with path.open("wb") as fh:
+        fh.write(b"\x93NUMPY\x01\x00" + (PAGE - 10).to_bytes(2, "little"))
+        fh.write(text + b" " * pad + b"\n")
+        fh.truncate(PAGE + int(np.prod(shape)) * np.dtype(dtype).itemsize)
+    return np.memmap(path, dtype=dtype, mode="r+", offset=PAGE, shape=tuple(shape))
+
+
+def _npy_save(path: Path, array: np.ndarray) -> None:
+    out = _npy_create(path, array.dtype, array.shape)
+    out[...] = array
+    out.flush()
+    del out
+
+
+def _npy_header(path: Path) -> tuple[np.dtype, tuple[int, ...], int]:
+    with path.open("rb") as fh:
+        if fh.read(6) != b"\x93NUMPY":
+            raise LibraryCorrupt(f"{path.name} is not a .npy file")
+        major = fh.read(2)[0]
+        size = int.from_bytes(fh.read(2 if major == 1 else 4), "little")
+        header = ast.literal_eval(fh.read(size).decode("latin1"))
+        offset = fh.tell()
+    return np.dtype(header["descr"]), tuple(header["shape"]), offset
+
+
+def _npy_map(path: Path) -> np.memmap:
+    dtype, shape, offset = _npy_header(path)
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
 class LibraryWriter:
-    """Streams a library's columns into a new version directory, then makes it current."""
+    """Streams a library's columns into a new version directory, then makes it current.
+
+    Blocks go straight to signature-major memory maps, so a library larger than RAM is written
+    block by block; ``commit`` hashes the raw files (the hash is the version: identical content
+    is a no-op) and only then derives the screening layouts, again block by block.
+    """
 
     def __init__(
         self, *, slug: str, genes: np.ndarray, n_signatures: int, has_pvalues: bool
@@ -65,82 +164,192 @@ class LibraryWriter:
         self.root = library_root(slug=slug)
         self.tmp = self.root / f".tmp-{uuid.uuid4().hex}"
         self.tmp.mkdir(parents=True)
-        shape = (len(self.genes), n_signatures)
-        self._logfc = np.lib.format.open_memmap(
-            self.tmp / "logfc.npy", mode="w+", dtype=np.float32, shape=shape
-        )
+        shape = (n_signatures, len(self.genes))
+        self._logfc = _npy_create(self.tmp / "logfc.npy", np.float64, shape)
         self._pvalue = (
-            np.lib.format.open_memmap(
-                self.tmp / "pvalue.npy", mode="w+", dtype=np.float32, shape=shape
-            )
-            if has_pvalues
-            else None
+            _npy_create(self.tmp / "pvalue.npy", np.float64, shape) if has_pvalues else None
         )
         self._ids: list[str] = []
 
     def add_block(
         self, *, signature_ids: list[str], logfc: np.ndarray, pvalue: np.ndarray | None = None
     ) -> None:
+        """Append columns: logfc (and pvalue) of shape (n_genes, len(signature_ids))."""
         start, stop = len(self._ids), len(self._ids) + len(signature_ids)
         if stop > self.n_signatures:
             raise ValueError("more signature columns than announced")
+        logfc = np.asarray(logfc, dtype=np.float64)
         if logfc.shape != (len(self.genes), len(signature_ids)):
             raise ValueError(f"block shape {logfc.shape} does not match the gene index")
-        self._logfc[:, start:stop] = logfc
+        self._logfc[start:stop] = logfc.T
         if self._pvalue is not None:
             if pvalue is None:
                 raise ValueError("this library has p-values; the block has none")
             p = np.asarray(pvalue, dtype=np.float64)
+            if p.shape != logfc.shape:
+                raise ValueError("the p-value block does not match the logFC block")
             if np.any((p < 0) | (p > 1)):
                 raise ValueError("p-values outside [0, 1]")
-            self._pvalue[:, start:stop] = p
-        self._ids.extend(signature_ids)
+            self._pvalue[start:stop] = p.T
+        self._ids.extend(str(s) for s in signature_ids)
 
     def commit(self) -> str:
         if len(self._ids) != self.n_signatures:
             raise ValueError(f"{len(self._ids)} columns written, {self.n_signatures} announced")
         if len(set(self._ids)) != len(self._ids):
             raise ValueError("duplicated signature ids in the library")
-        np.save(self.tmp / "genes.npy", self.genes)
+        _npy_save(self.tmp / "genes.npy", self.genes)
         (self.tmp / "signatures.json").write_text(json.dumps(self._ids))
         self._logfc.flush()
         if self._pvalue is not None:
             self._pvalue.flush()
         del self._logfc, self._pvalue
         version = _content_hash(self.tmp)
-        manifest = {
-            "format": FORMAT_VERSION,
-            "slug": self.slug,
-            "version": version,
-            "n_genes": int(len(self.genes)),
-            "n_signatures": self.n_signatures,
-            "has_pvalues": self.has_pvalues,
-        }
-        (self.tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
         final = self.root / version
         if final.exists():
             shutil.rmtree(self.tmp)
         else:
+            _derive_layouts(self.tmp, n_genes=len(self.genes), has_p=self.has_pvalues)
+            _write_manifest(self.tmp, slug=self.slug, version=version, has_p=self.has_pvalues)
             self.tmp.rename(final)
         _write_current(self.root, version)
         library_open.cache_clear()
         return version
 
     def abort(self) -> None:
+        self.__dict__.pop("_logfc", None)
+        self.__dict__.pop("_pvalue", None)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def _content_hash(directory: Path) -> str:
-    digest = hashlib.sha256()
-    for name in ("genes.npy", "signatures.json", "logfc.npy", "pvalue.npy"):
+    digest = hashlib.sha256(f"format {FORMAT_VERSION}\n".encode())
+    for name in RAW:
         path = directory / name
-        if not path.exists():
-            continue
-        digest.update(name.encode())
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 22), b""):
-                digest.update(chunk)
+        if path.exists():
+            digest.update(name.encode())
+            digest.update(_file_sha256(path).encode())
     return digest.hexdigest()[:16]
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def extreme_block(s: np.ndarray, gene_order: np.ndarray, n_extreme: int) -> np.ndarray:
+    """Extreme signed significance of a block of signatures (rows), NaN -> 0.
+
+    s (B, G) with genes in any order; gene_order = argsort of the gene ids. Keeps the
+    n_extreme largest and smallest finite s of each row (ties by gene id ascending on each
+    side), all finite s when a row has ≤ 2·n_extreme of them (analysis.engine.connectivity).
+    """
+    s = s[:, gene_order]
+    finite = np.isfinite(s)
+    out = np.where(finite, s, 0.0)
+    desc = np.argsort(np.where(finite, -s, np.inf), axis=1, kind="stable")[:, :n_extreme]
+    asc = np.argsort(np.where(finite, s, np.inf), axis=1, kind="stable")[:, :n_extreme]
+    keep = np.zeros(s.shape, dtype=bool)
+    rows = np.arange(s.shape[0])[:, None]
+    keep[rows, desc] = True
+    keep[rows, asc] = True
+    keep |= (finite.sum(axis=1) <= 2 * n_extreme)[:, None]
+    out = np.where(keep & finite, out, 0.0)
+    result = np.empty_like(out)
+    result[:, gene_order] = out
+    return result
+
+
+def _derive_layouts(directory: Path, *, n_genes: int, has_p: bool) -> None:
+    logfc = _npy_map(directory / "logfc.npy")
+    pvalue = _npy_map(directory / "pvalue.npy") if has_p else None
+    genes = _npy_map(directory / "genes.npy")
+    order = np.argsort(np.asarray(genes), kind="stable")
+    n_sig = logfc.shape[0]
+    names = LAYOUTS if has_p else ("z", "y", "y2")
+    out = {
+        name: _npy_create(directory / f"{name}.npy", np.float32, (n_genes, n_sig)) for name in names
+    }
+    moments = {name: np.zeros(n_sig) for name in MOMENTS}
+    nan_cols = []
+    for start in range(0, n_sig, BLOCK):
+        stop = min(start + BLOCK, n_sig)
+        blocks = _derive_block(
+            logfc[start:stop], None if pvalue is None else pvalue[start:stop], order
+        )
+        for name, values in blocks.items():
+            if name in out:
+                out[name][:, start:stop] = values.T
+            _accumulate(moments, name, values, start, stop)
+        y = np.asarray(logfc[start:stop])
+        bad = ~np.isfinite(y)
+        if pvalue is not None:
+            bad |= ~np.isfinite(np.asarray(pvalue[start:stop]))
+        moments["n"][start:stop] = np.isfinite(y).sum(axis=1)
+        nan_cols.extend((start + np.flatnonzero(bad.any(axis=1))).tolist())
+    for array in out.values():
+        array.flush()
+    del out
+    _npy_save(directory / "moments.npy", np.stack([moments[m] for m in MOMENTS]))
+    _npy_save(directory / "nan_columns.npy", np.asarray(nan_cols, dtype=np.int64))
+
+
+def _derive_block(y: np.ndarray, p: np.ndarray | None, order: np.ndarray) -> dict:
+    y = np.asarray(y, dtype=np.float64)
+    fin = np.isfinite(y)
+    y0 = np.where(fin, y, 0.0)
+    n = fin.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.where(fin, y0 - y0.sum(axis=1, keepdims=True) / np.maximum(n, 1), 0.0)
+        norm = np.sqrt((d * d).sum(axis=1, keepdims=True))
+        z = np.where(norm > 0, d / norm, 0.0)
+    blocks = {"z": z, "y": y0, "y2": y0 * y0}
+    if p is not None:
+        p = np.asarray(p, dtype=np.float64)
+        ok = fin & np.isfinite(p)
+        b = np.where(ok, -np.log10(np.fmax(np.where(ok, p, 1.0), P_FLOOR)), 0.0)
+        s = np.where(ok, np.sign(y0) * b, np.nan)
+        blocks.update(ext=extreme_block(s, order, N_EXTREME), b=b, by=b * y0)
+        blocks["_by2"] = b * y0 * y0
+    return blocks
+
+
+def _accumulate(moments: dict, name: str, values: np.ndarray, start: int, stop: int) -> None:
+    v = values.astype(np.float32).astype(np.float64)  # sums of what is stored
+    if name in ("z", "y", "ext", "b"):
+        moments[f"{name}_sum"][start:stop] = v.sum(axis=1)
+        moments[f"{name}_sq"][start:stop] = (v * v).sum(axis=1)
+    elif name == "by":
+        moments["by_sum"][start:stop] = v.sum(axis=1)
+    elif name == "_by2":
+        moments["by2_sum"][start:stop] = values.sum(axis=1)
+
+
+def _write_manifest(directory: Path, *, slug: str, version: str, has_p: bool) -> None:
+    files = {}
+    for path in sorted(directory.iterdir()):
+        entry = {"bytes": path.stat().st_size, "sha256": _file_sha256(path)}
+        if path.suffix == ".npy":
+            dtype, shape, offset = _npy_header(path)
+            entry.update(dtype=dtype.str, shape=list(shape), offset=offset)
+        files[path.name] = entry
+    genes = files["genes.npy"]["shape"][0]
+    manifest = {
+        "format": FORMAT_VERSION,
+        "slug": slug,
+        "version": version,
+        "n_genes": genes,
+        "n_signatures": files["logfc.npy"]["shape"][0],
+        "has_pvalues": has_p,
+        "n_extreme": N_EXTREME,
+        "p_floor": P_FLOOR,
+        "moments": list(MOMENTS),
+        "files": files,
+    }
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2))
 
 
 def _write_current(root: Path, version: str) -> None:
@@ -149,25 +358,88 @@ def _write_current(root: Path, version: str) -> None:
     tmp.replace(root / "current")
 
 
-@lru_cache(maxsize=64)
-def library_open(*, slug: str) -> LibraryMatrices:
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _check_files(path: Path, manifest: dict, *, full: bool) -> None:
+    for name, entry in manifest["files"].items():
+        file = path / name
+        if not file.exists():
+            raise LibraryCorrupt(f"library file {file} is missing")
+        if file.stat().st_size != entry["bytes"]:
+            raise LibraryCorrupt(
+                f"library file {file} has {file.stat().st_size} bytes, the manifest says "
+                f"{entry['bytes']}: the store is damaged; re-import the library"
+            )
+        if "shape" in entry:
+            dtype, shape, _ = _npy_header(file)
+            if dtype.str != entry["dtype"] or list(shape) != entry["shape"]:
+                raise LibraryCorrupt(f"library file {file} has a header unlike its manifest")
+        if (full or entry["bytes"] <= 16 * 1024 * 1024) and _file_sha256(file) != entry["sha256"]:
+            raise LibraryCorrupt(
+                f"library file {file} does not match its sha256 in the manifest: the store is "
+                "damaged; re-import the library"
+            )
+
+
+def _read_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads((path / "manifest.json").read_text())
+    except FileNotFoundError:
+        raise LibraryCorrupt(f"library version {path} has no manifest") from None
+    except json.JSONDecodeError as exc:
+        raise LibraryCorrupt(f"the manifest of {path} is not valid JSON ({exc})") from None
+    if manifest.get("format") != FORMAT_VERSION:
+        raise LibraryCorrupt(f"{path} is store format {manifest.get('format')}; re-import it")
+    return manifest
+
+
+def _current_path(slug: str) -> tuple[str, Path]:
     root = library_root(slug=slug)
     try:
         version = (root / "current").read_text().strip()
     except FileNotFoundError:
         raise FileNotFoundError(f"library {slug!r} has no stored matrices") from None
-    path = root / version
-    manifest = json.loads((path / "manifest.json").read_text())
-    pvalue = np.load(path / "pvalue.npy", mmap_mode="r") if manifest["has_pvalues"] else None
+    return version, root / version
+
+
+@lru_cache(maxsize=64)
+def library_open(*, slug: str) -> LibraryMatrices:
+    """Memory-map the current version of a library (once per process); checks the manifest."""
+    version, path = _current_path(slug)
+    manifest = _read_manifest(path)
+    total = sum(entry["bytes"] for entry in manifest["files"].values())
+    _check_files(path, manifest, full=total <= FULL_VERIFY_BYTES)
+    logfc = _npy_map(path / "logfc.npy")
+    pvalue = _npy_map(path / "pvalue.npy") if manifest["has_pvalues"] else None
+    layouts = {
+        name: _npy_map(path / f"{name}.npy") for name in LAYOUTS if (path / f"{name}.npy").exists()
+    }
+    stacked = np.asarray(_npy_map(path / "moments.npy"))
     return LibraryMatrices(
         slug=slug,
         version=version,
-        genes=np.load(path / "genes.npy"),
+        genes=np.asarray(_npy_map(path / "genes.npy")),
         signature_ids=tuple(json.loads((path / "signatures.json").read_text())),
-        logfc=np.load(path / "logfc.npy", mmap_mode="r"),
-        pvalue=pvalue,
+        logfc=logfc.T,
+        pvalue=None if pvalue is None else pvalue.T,
         path=path,
+        layouts=layouts,
+        moments=dict(zip(manifest["moments"], stacked, strict=True)),
+        nan_columns=np.asarray(_npy_map(path / "nan_columns.npy")),
+        n_extreme=manifest["n_extreme"],
+        p_floor=manifest["p_floor"],
     )
+
+
+def library_verify(*, slug: str) -> str:
+    """Re-hash every file of the current version; raises LibraryCorrupt, returns the version."""
+    version, path = _current_path(slug)
+    manifest = _read_manifest(path)
+    _check_files(path, manifest, full=True)
+    if _content_hash(path) != version:
+        raise LibraryCorrupt(f"library {slug!r}: the raw files no longer hash to {version}")
+    return version
 
 
 def library_delete(*, slug: str) -> None:

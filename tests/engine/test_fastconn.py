@@ -1,0 +1,116 @@
+"""The fast store path gives the reference connectivity numbers (analysis.engine.connectivity)."""
+
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.engine.connectivity import FullSignature, GeneList, UpDownSignature, connectivity
+from analysis.engine.fastconn import arrays_library, fast_connectivity
+from tests.conftest import FIXTURES
+
+METRICS = ("extreme", "weighted", "updown", "pearson")
+
+
+@pytest.fixture(scope="module")
+def random_library():
+    """Correlated random signatures with missing logFC values (three latent factors)."""
+    rng = np.random.default_rng(7)
+    n_genes, n_sig = 400, 300
+    genes = rng.choice(100_000, n_genes, replace=False)
+    factors = rng.standard_normal((n_genes, 3))
+    loadings = rng.standard_normal((3, n_sig))
+    logfc = 0.5 * factors @ loadings + rng.standard_normal((n_genes, n_sig))
+    p = np.clip(np.exp(-3 * np.abs(logfc)) * rng.uniform(0.5, 1, logfc.shape), 0, 1)
+    logfc[5, 7] = logfc[9, 11] = np.nan
+    query_logfc = factors[:300] @ loadings[:, 0] + rng.standard_normal(300)
+    query = FullSignature(
+        genes=np.append(genes[:300], [10**7, 10**7 + 1]),  # two genes the library lacks
+        logfc=np.append(query_logfc, [1.0, 2.0]),
+        pvalue=np.clip(np.exp(-2 * np.abs(np.append(query_logfc, [1.0, 2.0]))), 0, 1),
+    )
+    ids = [f"S{j}" for j in range(n_sig)]
+    return genes, logfc, p, ids, query
+
+
+def compare(query, genes, logfc, p, ids, metric, *, top):
+    reference = connectivity(query, genes, logfc, p, metric=metric, signature_ids=ids)
+    fast = fast_connectivity(query, arrays_library(genes, logfc, p, ids), metric=metric, top=top)
+    ours = fast.table.set_index("signature")
+    ref = reference.set_index("signature").loc[ours.index]
+    np.testing.assert_allclose(ours["similarity"], ref["similarity"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.log10(ours["pValue"]), np.log10(ref["pValue"]), atol=1e-9)
+    np.testing.assert_array_equal(ours["nGenes"], ref["nGenes"])
+    np.testing.assert_allclose(ours["FDR"], ref["FDR"], rtol=1e-5)
+    return reference, ours
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_the_top_rows_equal_the_reference_with_missing_values_and_partial_overlap(
+    random_library, metric
+):
+    genes, logfc, p, ids, query = random_library
+    reference, ours = compare(query, genes, logfc, p, ids, metric, top=15)
+    expected = reference.assign(a=reference["similarity"].abs()).nlargest(15, "a")
+    assert set(ours.index) == set(expected["signature"])
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_every_row_scored_exactly_equals_the_reference(random_library, metric):
+    genes, logfc, p, ids, query = random_library
+    compare(query, genes, logfc, p, ids, metric, top=None)
+
+
+def test_up_down_lists_and_gene_lists_equal_the_reference(random_library):
+    genes, logfc, p, ids, _ = random_library
+    updown = UpDownSignature(up=genes[:30], down=np.append(genes[30:60], [10**8]))
+    compare(updown, genes, logfc, p, ids, "updown", top=10)
+    reference = connectivity(
+        GeneList(genes[:40]), genes, logfc, p, metric="randomset", signature_ids=ids
+    )
+    fast = fast_connectivity(
+        GeneList(genes[:40]), arrays_library(genes, logfc, p, ids), metric="randomset", top=10
+    ).table
+    assert list(fast["signature"]) == list(reference.nlargest(10, "similarity")["signature"])
+    ref = reference.set_index("signature").loc[fast["signature"]]
+    np.testing.assert_allclose(fast["similarity"], ref["similarity"], atol=1e-12)
+
+
+def test_a_query_without_p_values_uses_the_library_weights(random_library):
+    genes, logfc, p, ids, query = random_library
+    plain = FullSignature(genes=query.genes, logfc=query.logfc)
+    for metric in ("weighted", "pearson"):
+        compare(plain, genes, logfc, p, ids, metric, top=10)
+
+
+@pytest.fixture(scope="module")
+def modz_library():
+    """The real LINCS level-5 MODZ library (272 signatures x 978 landmarks)."""
+    path = FIXTURES / "lincs" / "level5_modz_n272x978_cmapR.gct.gz"
+    with gzip.open(path, "rt", encoding="latin-1") as fh:
+        fh.readline()
+        n_rows, n_cols, n_rmeta, n_cmeta = map(int, fh.readline().split())
+        table = pd.read_csv(fh, sep="\t", index_col=0, low_memory=False)
+    values = table.iloc[n_cmeta:, n_rmeta:].astype(float)
+    genes = table.iloc[n_cmeta:]["pr_gene_id"].astype(np.int64).to_numpy()
+    z = values.to_numpy()
+    from scipy import stats
+
+    return genes, z, 2 * stats.norm.sf(np.abs(z)), list(values.columns)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_a_real_library_queried_with_a_real_ilincs_signature_gives_the_reference(
+    modz_library, metric
+):
+    genes, z, p, ids = modz_library
+    sig = pd.read_csv(
+        FIXTURES / "ilincs_examples" / "ilincs_signature_LINCSCP_100_full.tsv", sep="\t"
+    )
+    query = FullSignature(
+        genes=sig["ID_geneid"].to_numpy(),
+        logfc=sig["Value_LogDiffExp"].to_numpy(),
+        pvalue=sig["Significance_pvalue"].to_numpy(),
+    )
+    compare(query, genes, z, p, ids, metric, top=20)
