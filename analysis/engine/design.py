@@ -78,7 +78,7 @@ def _matches(column: pd.Series, values: list[str]) -> np.ndarray:
     numbers = [v for v in (_as_number(x) for x in values) if v is not None]
     if numbers:
         numeric = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
-        hit |= np.isin(numeric, numbers)
+        hit = hit | np.isin(numeric, numbers)
     return hit
 
 
