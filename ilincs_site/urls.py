@@ -5,8 +5,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from ilincs_site import views
+from ilincs_site.api import api_root
 
 api_v1 = [
+    path("", api_root, name="api-root"),
     path("", include("catalog.api.urls")),
     path("", include("signatures.api.urls")),
     path("", include("analysis.api.urls")),
@@ -17,6 +19,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("search/", views.search, name="search"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api_v1)),

@@ -1,0 +1,98 @@
+"""Read-side queries of libraries, signatures, perturbagens, genes and gene sets."""
+
+from urllib.parse import quote
+
+from django.db.models import CharField, Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Cast, Coalesce
+
+from signatures.choices import PerturbagenKind
+from signatures.models import (
+    Gene,
+    GeneSet,
+    GeneSetLibrary,
+    Perturbagen,
+    Signature,
+    SignatureLibrary,
+)
+
+PUBCHEM_URL = "https://pubchem.ncbi.nlm.nih.gov/compound/{}"
+CHEMBL_URL = "https://www.ebi.ac.uk/chembl/compound_report_card/{}/"
+DRUGBANK_URL = "https://go.drugbank.com/drugs/{}"
+LINCS_URL = "https://lincsportal.ccs.miami.edu/dcic-portal/#/search?query={}"
+NCBI_GENE_URL = "https://www.ncbi.nlm.nih.gov/gene/{}"
+ENSEMBL_URL = "https://www.ensembl.org/id/{}"
+
+
+def _is_staff(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def library_list(*, user) -> QuerySet[SignatureLibrary]:
+    """Libraries ``user`` may see (published ones; all of them for staff)."""
+    libraries = SignatureLibrary.objects.select_related("organism", "collection")
+    return libraries if _is_staff(user) else libraries.filter(is_public=True)
+
+
+def signature_list(*, user) -> QuerySet[Signature]:
+    """Signatures of the libraries ``user`` may see, with what their rows display."""
+    signatures = Signature.objects.select_related(
+        "library", "perturbagen", "cell_line", "source_dataset"
+    )
+    return signatures if _is_staff(user) else signatures.filter(library__is_public=True)
+
+
+def perturbagen_list(*, user) -> QuerySet[Perturbagen]:
+    """Perturbagens, each with the number of its signatures ``user`` may see."""
+    visible = signature_list(user=user).filter(perturbagen=OuterRef("pk")).order_by()
+    counts = visible.values("perturbagen").annotate(n=Count("pk")).values("n")
+    return Perturbagen.objects.select_related("target_gene").annotate(
+        n_signatures=Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+    )
+
+
+def gene_list() -> QuerySet[Gene]:
+    return Gene.objects.select_related("organism")
+
+
+def geneset_library_list() -> QuerySet[GeneSetLibrary]:
+    return GeneSetLibrary.objects.all()
+
+
+def geneset_list(*, library: GeneSetLibrary) -> QuerySet[GeneSet]:
+    return GeneSet.objects.filter(library=library).order_by("name")
+
+
+def perturbagen_links(*, perturbagen: Perturbagen) -> list[tuple[str, str]]:
+    """Plain link-outs to the public resources that know this perturbagen."""
+    links = []
+    if perturbagen.pubchem_cid:
+        links.append(("PubChem", PUBCHEM_URL.format(quote(perturbagen.pubchem_cid))))
+    if perturbagen.chembl_id:
+        links.append(("ChEMBL", CHEMBL_URL.format(quote(perturbagen.chembl_id))))
+    if perturbagen.drugbank_id:
+        links.append(("DrugBank", DRUGBANK_URL.format(quote(perturbagen.drugbank_id))))
+    links.append(("LINCS Data Portal", LINCS_URL.format(quote(perturbagen.accession))))
+    if perturbagen.target_gene_id:
+        links.append(("NCBI Gene", NCBI_GENE_URL.format(perturbagen.target_gene.entrez_id)))
+    return links
+
+
+def gene_links(*, gene: Gene) -> list[tuple[str, str]]:
+    links = [("NCBI Gene", NCBI_GENE_URL.format(gene.entrez_id))]
+    links += [("Ensembl", ENSEMBL_URL.format(quote(e))) for e in gene.ensembl_ids or []]
+    return links
+
+
+def gene_perturbagens(*, gene: Gene) -> QuerySet[Perturbagen]:
+    """Genetic perturbagens of the gene and compounds that list it among their targets."""
+    return Perturbagen.objects.filter(target_gene=gene).order_by("kind", "name")
+
+
+def gene_targeting_compounds(*, gene: Gene) -> QuerySet[Perturbagen]:
+    """Compounds whose annotated targets include the gene's symbol."""
+    return (
+        Perturbagen.objects.filter(kind=PerturbagenKind.COMPOUND)
+        .alias(_targets_text=Cast("targets", CharField()))
+        .filter(_targets_text__icontains=f'"{gene.symbol}"')
+        .order_by("name")
+    )
