@@ -149,22 +149,25 @@ class GeneList:
 Query = FullSignature | UpDownSignature | GeneList
 
 
-def extreme_vector(genes: np.ndarray, s: np.ndarray, n_extreme: int = 100):
-    """Extreme signed significance of one signature (iLINCS Methods eq. 2).
+def extreme_vector(genes: np.ndarray, s: np.ndarray, n_extreme: int = 100) -> np.ndarray:
+    """Extreme signed significance of one signature (iLINCS Methods eq. 2), same shape as s.
 
-    Drops genes with non-finite s; keeps the n_extreme largest and smallest s (ties by gene id
-    ascending on each side), sets the rest to 0. Returns (genes, values).
+    Over the genes with a finite s, keeps the n_extreme largest and the n_extreme smallest s
+    (ties by gene id ascending on each side) and sets the others to 0; a signature with
+    ≤ 2·n_extreme finite genes keeps them all. Non-finite s stays NaN (gene not measured).
     """
-    ok = np.isfinite(s)
-    genes, s = genes[ok], s[ok]
-    if len(s) <= 2 * n_extreme:
-        return genes, s.copy()
-    top = np.lexsort((genes, -s))[:n_extreme]
-    bottom = np.lexsort((genes, s))[:n_extreme]
-    out = np.zeros_like(s)
-    keep = np.union1d(top, bottom)
-    out[keep] = s[keep]
-    return genes, out
+    ok = np.flatnonzero(np.isfinite(s))
+    out = np.full(s.shape, np.nan)
+    if len(ok) <= 2 * n_extreme:
+        out[ok] = s[ok]
+        return out
+    g, v = genes[ok], s[ok]
+    top = ok[np.lexsort((g, -v))[:n_extreme]]
+    bottom = ok[np.lexsort((g, v))[:n_extreme]]
+    out[ok] = 0.0
+    out[top] = s[top]
+    out[bottom] = s[bottom]
+    return out
 
 
 def updown_from_signature(query: FullSignature, n_updown: int = 100) -> UpDownSignature:
@@ -195,15 +198,16 @@ def _correlation_rows(n_signatures: int, score_one) -> tuple[np.ndarray, np.ndar
 def _extreme(query, lib_genes, lib_logfc, lib_p, *, n_extreme, p_floor):
     if not query.has_p or lib_p is None:
         raise ValueError("the extreme metric needs p-values in the query and the library")
-    q_genes, q_ext = extreme_vector(
-        query.genes, signed_significance(query.logfc, query.pvalue, floor=p_floor), n_extreme
-    )
+    # each side picks its extremes among all of its own genes, before the intersection
+    q_s = signed_significance(query.logfc, query.pvalue, floor=p_floor)
+    iq, il = _align(query.genes, lib_genes)
+    q_ext = extreme_vector(query.genes, q_s, n_extreme)[iq]
 
     def one(j):
         s = signed_significance(lib_logfc[:, j], lib_p[:, j], floor=p_floor)
-        l_genes, l_ext = extreme_vector(lib_genes, s, n_extreme)
-        iq, il = _align(q_genes, l_genes)
-        return _pearson_if_enough(q_ext[iq], l_ext[il]), len(iq)
+        l_ext = extreme_vector(lib_genes, s, n_extreme)[il]
+        shared = np.isfinite(q_ext) & np.isfinite(l_ext)
+        return _pearson_if_enough(q_ext[shared], l_ext[shared]), int(shared.sum())
 
     return _correlation_rows(lib_logfc.shape[1], one)
 
