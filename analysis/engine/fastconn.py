@@ -40,7 +40,6 @@ from analysis.engine.connectivity import (
     FullSignature,
     GeneList,
     UpDownSignature,
-    extreme_vector,
     updown_from_signature,
 )
 from analysis.engine.stats import P_FLOOR, bh_fdr, p_from_r, random_set_z
@@ -234,7 +233,9 @@ def _plan(query, lib, metric: str, n_updown: int) -> _Plan:
         if not query.has_p or lib.pvalue is None:
             raise ValueError("the extreme metric needs p-values in the query and the library")
         s = np.sign(query.logfc) * -np.log10(np.maximum(query.pvalue, floor))
-        genes, ext = extreme_vector(query.genes, s, lib.n_extreme)
+        ok = np.isfinite(s)
+        genes = query.genes[ok]
+        ext = extreme_rows(s[ok][None, :], np.argsort(genes, kind="stable"), lib.n_extreme)[0]
         iq, il = _align(genes, lib.genes)
         return _Plan(metric, il, ext[iq])
     ok = np.isfinite(query.logfc)
@@ -542,3 +543,30 @@ def _frame(lib, cols, r, p, fdr, n, low) -> pd.DataFrame:
         },
         columns=COLUMNS,
     )
+
+
+def connections_block(z: np.ndarray, start: int, stop: int, k: int = 100) -> dict:
+    """Top-k positive and negative Pearson connections of signatures start..stop with all.
+
+    z: the store's gene-major column-standardised layout (G, S) (any array or memory map), so
+    r = z[:, i]·z[:, j]. One blocked GEMM (float32 screening) per call; the block is
+    independent of every other, so blocks can be mapped over processes or a dask.distributed
+    cluster (``client.map(connections_block, ...)``) with the store path shared.
+    Returns int32 indices and float32 r, shape (stop − start, k), self excluded.
+    """
+    block = np.asarray(z[:, start:stop], dtype=np.float32)
+    r = block.T @ np.asarray(z, dtype=np.float32)
+    r[np.arange(stop - start), np.arange(start, stop)] = np.nan
+    r = np.nan_to_num(r, nan=0.0)
+    k = min(k, r.shape[1] - 1)
+    pos = np.argpartition(-r, k - 1, axis=1)[:, :k]
+    neg = np.argpartition(r, k - 1, axis=1)[:, :k]
+    rows = np.arange(r.shape[0])[:, None]
+    pos = np.take_along_axis(pos, np.argsort(-r[rows, pos], axis=1, kind="stable"), axis=1)
+    neg = np.take_along_axis(neg, np.argsort(r[rows, neg], axis=1, kind="stable"), axis=1)
+    return {
+        "pos_idx": pos.astype(np.int32),
+        "pos_r": r[rows, pos].astype(np.float32),
+        "neg_idx": neg.astype(np.int32),
+        "neg_r": r[rows, neg].astype(np.float32),
+    }

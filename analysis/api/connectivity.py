@@ -1,0 +1,131 @@
+"""POST /api/v1/connectivity/ and GET /api/v1/signatures/{accession}/connections/."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analysis.connectivity_service import connectivity_query, signature_connections
+from analysis.engine.fastconn import ORDERS
+from analysis.engine.query import QueryError
+from signatures.io import LibraryCorrupt
+from signatures.models import Signature, SignatureLibrary
+
+METRICS = ("extreme", "weighted", "updown", "pearson", "randomset")
+
+
+class ConnectivityQuerySerializer(serializers.Serializer):
+    genes = serializers.ListField(child=serializers.CharField(), required=False)
+    logFC = serializers.ListField(child=serializers.FloatField(allow_null=True), required=False)
+    pvalue = serializers.ListField(child=serializers.FloatField(allow_null=True), required=False)
+    up = serializers.ListField(child=serializers.CharField(), required=False)
+    down = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class ConnectivityInputSerializer(serializers.Serializer):
+    library = serializers.SlugField(help_text="Signature library slug.")
+    metric = serializers.ChoiceField(choices=METRICS)
+    query = ConnectivityQuerySerializer(
+        help_text="A full signature (genes, logFC, optional pvalue), up/down lists, or genes "
+        "alone (randomset). Genes by symbol or Entrez id."
+    )
+    top = serializers.IntegerField(min_value=1, max_value=10_000, default=100)
+    order = serializers.ChoiceField(choices=ORDERS, default="abs")
+    min_overlap = serializers.IntegerField(min_value=3, default=10)
+
+
+class ConnectivityRowSerializer(serializers.Serializer):
+    signature = serializers.CharField()
+    similarity = serializers.FloatField(allow_null=True)
+    pValue = serializers.FloatField(allow_null=True)
+    FDR = serializers.FloatField(allow_null=True)
+    nGenes = serializers.IntegerField()
+    lowOverlap = serializers.BooleanField()
+    perturbagen = serializers.CharField()
+    cell_line = serializers.CharField()
+    dose = serializers.CharField()
+    time = serializers.CharField()
+
+
+class ConnectivityOutputSerializer(serializers.Serializer):
+    library = serializers.CharField()
+    version = serializers.CharField()
+    metric = serializers.CharField()
+    query_kind = serializers.CharField()
+    n_query_genes = serializers.IntegerField()
+    n_genes_used = serializers.IntegerField()
+    unknown_genes = serializers.ListField(child=serializers.CharField())
+    n_signatures = serializers.IntegerField()
+    rows = ConnectivityRowSerializer(many=True)
+
+
+class ConnectionSerializer(serializers.Serializer):
+    signature = serializers.CharField()
+    similarity = serializers.FloatField()
+
+
+class ConnectionsOutputSerializer(serializers.Serializer):
+    signature = serializers.CharField()
+    library = serializers.CharField()
+    version = serializers.CharField()
+    metric = serializers.CharField()
+    positive = ConnectionSerializer(many=True)
+    negative = ConnectionSerializer(many=True)
+
+
+class ConnectivityView(APIView):
+    """Rank a library's signatures by their connectivity with a query signature."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []  # a read-only computation: no session, no CSRF
+
+    @extend_schema(
+        request=ConnectivityInputSerializer,
+        responses={200: ConnectivityOutputSerializer},
+        summary="Connectivity of a query with a signature library",
+    )
+    def post(self, request):
+        data = ConnectivityInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        params = data.validated_data
+        library = SignatureLibrary.objects.filter(slug=params["library"], is_public=True).first()
+        if library is None:
+            return _error(f"unknown library {params['library']!r}", status.HTTP_400_BAD_REQUEST)
+        query = {k: v for k, v in request.data.get("query", {}).items() if v is not None}
+        try:
+            result = connectivity_query(
+                library=library,
+                metric=params["metric"],
+                query=query,
+                top=params["top"],
+                order=params["order"],
+                min_overlap=params["min_overlap"],
+            )
+        except QueryError as exc:
+            return _error(str(exc), status.HTTP_400_BAD_REQUEST)
+        except (FileNotFoundError, LibraryCorrupt) as exc:
+            return _error(str(exc), status.HTTP_503_SERVICE_UNAVAILABLE)
+        return Response(ConnectivityOutputSerializer(result).data)
+
+
+class SignatureConnectionsView(APIView):
+    """The precomputed 100 most positively and negatively connected signatures."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: ConnectionsOutputSerializer})
+    def get(self, request, accession: str):
+        signature = get_object_or_404(
+            Signature.objects.select_related("library"), accession=accession
+        )
+        try:
+            result = signature_connections(signature=signature)
+        except FileNotFoundError as exc:
+            return _error(str(exc), status.HTTP_404_NOT_FOUND)
+        return Response(ConnectionsOutputSerializer(result).data)
+
+
+def _error(message: str, code: int) -> Response:
+    return Response({"detail": message}, status=code)
