@@ -6,6 +6,7 @@ rtol 1e-9. A small absolute tolerance (1e-12) covers constant genes, where R's l
 sigma are floating-point noise around zero (e.g. -1.8e-15) and ours may be exactly 0.
 """
 
+import functools
 import subprocess
 
 import numpy as np
@@ -20,10 +21,16 @@ RTOL = 1e-9
 ATOL_NOISE = 1e-12
 
 
+@functools.cache
+def _python_result(expr, groups, treatment, baseline, flags) -> limma.LimmaResult:
+    options = {f.strip("-").replace("-", "_"): True for f in flags}
+    return limma.limma_fit_two_group(
+        tables.read_expression(expr), tables.read_groups(groups), treatment, baseline, **options
+    )
+
+
 def python_result(case) -> limma.LimmaResult:
-    expr = tables.read_expression(case.expr)
-    groups = tables.read_groups(case.groups)
-    return limma.limma_fit_two_group(expr, groups, case.treatment, case.baseline, **case.options)
+    return _python_result(case.expr, case.groups, case.treatment, case.baseline, case.flags)
 
 
 def intermediates(result: limma.LimmaResult) -> pd.DataFrame:
