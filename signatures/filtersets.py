@@ -105,11 +105,20 @@ class PerturbagenFilterSet(StrictFilterSet):
     )
     inchi_key = filters.CharFilter()
     pubchem_cid = filters.CharFilter()
-    ordering = filters.OrderingFilter(fields=(("name", "name"), ("accession", "accession")))
+    has_signatures = filters.BooleanFilter(
+        method="filter_has_signatures", label="Has signatures in a visible library"
+    )
+    ordering = filters.OrderingFilter(
+        fields=(("name", "name"), ("accession", "accession"), ("n_signatures", "n_signatures"))
+    )
 
     class Meta:
         model = Perturbagen
         fields = ["accession"]
+
+    def filter_has_signatures(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        # Needs the ``n_signatures`` annotation of ``selectors.perturbagen_list``.
+        return queryset.filter(n_signatures__gt=0) if value else queryset.filter(n_signatures=0)
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         queryset = queryset.alias(_synonyms_text=Cast("synonyms", CharField()))

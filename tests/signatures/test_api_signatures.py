@@ -165,3 +165,9 @@ def test_gene_sets_are_listed_per_library_and_filter_by_member_gene(api):
     assert [s["name"] for s in response.json()["results"]] == ["HALLMARK_MTORC1_SIGNALING"]
     assert api.get("/api/v1/genesets/none/sets/").status_code == 404
     assert api.get("/api/v1/genesets/msigdb-hallmark/sets/?genes=MTOR").status_code == 400
+
+
+def test_perturbagens_with_signatures_can_be_listed_alone_and_sorted_by_count(api, lincscp):
+    PerturbagenFactory(name="unprofiled")
+    response = api.get("/api/v1/perturbagens/?has_signatures=true&ordering=-n_signatures")
+    assert [p["name"] for p in response.json()["results"]] == ["vorinostat", "everolimus"]

@@ -130,3 +130,14 @@ def test_the_signature_list_page_costs_the_same_queries_for_many_rows(
     with django_assert_max_num_queries(3):
         response = client.get("/signatures/")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["/signatures/LINCSCP_100/", "/perturbagens/BRD-K13514097/", "/libraries/lincscp/"]
+)
+def test_detail_pages_cost_a_fixed_number_of_queries(
+    client, signature, url, django_assert_max_num_queries
+):
+    SignatureFactory.create_batch(20, library=signature.library, perturbagen=signature.perturbagen)
+    with django_assert_max_num_queries(4):
+        assert client.get(url).status_code == 200
