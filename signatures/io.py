@@ -412,8 +412,10 @@ def library_open(*, slug: str) -> LibraryMatrices:
     _check_files(path, manifest, full=total <= FULL_VERIFY_BYTES)
     logfc = _npy_map(path / "logfc.npy")
     pvalue = _npy_map(path / "pvalue.npy") if manifest["has_pvalues"] else None
-    layouts = {
-        name: _npy_map(path / f"{name}.npy") for name in LAYOUTS if (path / f"{name}.npy").exists()
+    layouts = {  # plain ndarray views of the maps: no np.memmap overhead per row
+        name: np.asarray(_npy_map(path / f"{name}.npy"))
+        for name in LAYOUTS
+        if (path / f"{name}.npy").exists()
     }
     stacked = np.asarray(_npy_map(path / "moments.npy"))
     return LibraryMatrices(
