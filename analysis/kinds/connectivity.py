@@ -1,0 +1,1 @@
+"""Run kind module: connectivity (see analysis/kinds/__init__.py)."""

@@ -1,0 +1,1 @@
+"""Run kind module: enrichment (see analysis/kinds/__init__.py)."""

@@ -1,0 +1,1 @@
+"""Run kind module: moa (see analysis/kinds/__init__.py)."""
