@@ -74,10 +74,15 @@ def _table(text: str, *, sep: str, name: str, skiprows: int = 0) -> pd.DataFrame
         raise InputError(f"{name}: rows have different numbers of fields ({detail})") from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{name}: the file has no data rows") from None
-    short = table.isna().any(axis=1).to_numpy()
-    if short.any():
-        line = skiprows + int(np.argmax(short)) + 1
-        raise InputError(f"{name}: line {line} has fewer fields than the header")
+    if '"' not in text:
+        lines = [line for line in text.split("\n")[skiprows:] if line.strip()]
+        counts = np.fromiter((line.count(sep) for line in lines), dtype=np.int64)
+        short = np.flatnonzero(counts != counts[0]) if len(counts) else []
+        if len(short):
+            raise InputError(
+                f"{name}: data line {short[0] + 1} has {counts[short[0]] + 1} fields, "
+                f"the header has {counts[0] + 1}"
+            )
     return table
 
 
@@ -240,7 +245,7 @@ def read_expression(path: Path | str) -> ExpressionMatrix:
     """Any supported matrix file, by its content: GCT, GEO series matrix, or a plain table."""
     path = Path(path)
     text_start = read_text(path)[:4096]
-    if text_start.startswith("#1."):
+    if text_start.startswith("#") or path.name.lower().removesuffix(".gz").endswith(".gct"):
         return read_gct(path)
     if text_start.startswith("!") or "!series_matrix_table_begin" in text_start:
         return read_geo_series_matrix(path)
