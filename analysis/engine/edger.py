@@ -109,14 +109,18 @@ def glm_lrt(fit: GlmFit, treatment: int, baseline: int) -> pd.DataFrame:
     return pd.DataFrame({"logFC": log_fc, "LR": lr, "PValue": chi2.sf(lr, 1)})
 
 
-def glm_ql_fit(counts, groups, lib_size, dispersion, ave_log_cpm_: np.ndarray) -> GlmFit:
+def glm_ql_fit(
+    counts, groups, lib_size, dispersion, ave_log_cpm_: np.ndarray, robust: bool = False
+) -> GlmFit:
     """Legacy glmQLFit: NB fit at ``dispersion`` (the trended one), QL deviances squeezed
-    towards an abundance trend on AveLogCPM."""
+    towards an abundance trend on AveLogCPM (robustly, with gene-wise prior df, if ``robust``)."""
     fit = glm_fit(counts, groups, lib_size, dispersion)
     df = fit.df_residual_zeros
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = np.where(df > 0, fit.deviance / df, 0.0)
-    var_post, var_prior, df_prior = squeeze_var(np.maximum(s2, 0), df, covariate=ave_log_cpm_)
+    var_post, var_prior, df_prior = squeeze_var(
+        np.maximum(s2, 0), df, covariate=ave_log_cpm_, robust=robust
+    )
     return GlmFit(
         **{**fit.__dict__, "var_post": var_post, "var_prior": var_prior, "df_prior": df_prior}
     )
@@ -210,20 +214,18 @@ def edger_two_group(
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
-    if robust:
-        raise NotImplementedError("robust=True (robust squeezeVar) is not implemented yet")
     prep = _prepare(counts, groups, treatment, baseline, filter, keep_all_groups)
     if method == "exact":
-        disp = estimate_disp(prep.counts, prep.groups, prep.lib_size, classic=True)
+        disp = estimate_disp(prep.counts, prep.groups, prep.lib_size, classic=True, robust=robust)
         log_fc, p = exact_test(
             prep.counts, prep.groups, prep.lib_size, disp.tagwise, (prep.baseline, prep.treatment)
         )
         table = pd.DataFrame({"logFC": log_fc, "PValue": p})
     else:
-        disp = estimate_disp(prep.counts, prep.groups, prep.lib_size)
+        disp = estimate_disp(prep.counts, prep.groups, prep.lib_size, robust=robust)
         if method == "ql":
             fit = glm_ql_fit(
-                prep.counts, prep.groups, prep.lib_size, disp.trended, disp.ave_log_cpm
+                prep.counts, prep.groups, prep.lib_size, disp.trended, disp.ave_log_cpm, robust
             )
             table = glm_ql_ftest(fit, prep.treatment, prep.baseline)
         else:

@@ -42,7 +42,7 @@ class Dispersions:
     trended: np.ndarray
     tagwise: np.ndarray
     ave_log_cpm: np.ndarray
-    prior_df: float
+    prior_df: float | np.ndarray  # gene-wise (selected genes) when robust
     span: float
 
 
@@ -118,6 +118,7 @@ def estimate_disp(
     lib_size: np.ndarray,
     *,
     classic: bool = False,
+    robust: bool = False,
     min_row_sum: float = 5,
     tol: float = 1e-6,
 ) -> Dispersions:
@@ -126,6 +127,8 @@ def estimate_disp(
     ``counts`` genes x samples, ``groups`` integer codes (samples,), ``lib_size`` effective
     library sizes (lib.size * norm.factors).  ``classic=True`` is estimateDisp without a
     design (qCML with pseudo-counts); otherwise Cox-Reid APL with the ``~0+group`` design.
+    ``robust=True`` takes prior_df gene-wise from the robust squeezeVar (Phipson et al. 2016);
+    genes with a near-infinite prior keep their trended dispersion.
     """
     y = np.asarray(counts, dtype=float)
     offset = np.log(lib_size)
@@ -148,10 +151,15 @@ def estimate_disp(
     df_res = residual_df_zeros(y[sel], groups)
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = np.where(df_res > 0, nb_deviance(y[sel], mu, disp_trend) / df_res, 0.0)
-    _, _, prior_df = squeeze_var(np.maximum(s2, 0), df_res, covariate=ave[sel])
+    _, _, prior_df = squeeze_var(np.maximum(s2, 0), df_res, covariate=ave[sel], robust=robust)
     n_coef = len(np.unique(groups))
-    prior_n = prior_df / (n_libs - n_coef)
+    prior_n = np.broadcast_to(np.asarray(prior_df, dtype=float) / (n_libs - n_coef), (n_sel,))
+    too_large = prior_n > 1e6
     tagwise = trended.copy()
-    if prior_n <= 1e6:
-        tagwise[sel] = 0.1 * 2 ** maximize_interpolant(GRID, l0 + prior_n * m0)
+    if not too_large.all():
+        weighted = l0 + np.minimum(prior_n, 1e6)[:, None] * m0
+        individual = 0.1 * 2 ** maximize_interpolant(GRID, weighted)
+        tagwise_sel = tagwise[sel]
+        tagwise_sel[~too_large] = individual[~too_large]
+        tagwise[sel] = tagwise_sel
     return Dispersions(common, trended, tagwise, ave, prior_df, span)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma, polygamma
 
+from analysis.engine import limma_prior
+
 # --- cubic spline maximisation ---------------------------------------------------------
 
 
@@ -206,11 +208,17 @@ def fit_f_dist(var: np.ndarray, df1: np.ndarray, covariate=None) -> tuple[np.nda
     return scale, float(df2)
 
 
-def squeeze_var(var: np.ndarray, df: np.ndarray, covariate=None):
-    """Empirical Bayes posterior variances: (var_post, var_prior, df_prior)."""
+def squeeze_var(var: np.ndarray, df: np.ndarray, covariate=None, robust: bool = False):
+    """Empirical Bayes posterior variances: (var_post, var_prior, df_prior).
+
+    ``robust=True`` uses limma's robust estimator (Phipson et al. 2016, gene-wise df_prior)
+    from ``analysis.engine.limma_prior``.
+    """
     var = np.array(var, dtype=float)
     df = np.broadcast_to(np.asarray(df, dtype=float), var.shape)
     var[df == 0] = 0
+    if robust:
+        return limma_prior.squeeze_var(var, df, covariate, robust=True)
     var_prior, df_prior = fit_f_dist(var, df, covariate)
     if np.isinf(df_prior):
         return np.array(var_prior, dtype=float), var_prior, df_prior

@@ -2,7 +2,7 @@
 
 Cases (SARS-CoV-2 vs mock, 3 + 3 samples): A549-ACE2 (series 16) with and without
 filterByExpr, Calu-3 (series 7) filtered, and series 16 fitted together with the series 6
-A549-ACE2 samples (four groups, ``--keep-all-groups``).  R runs once per case per session;
+A549-ACE2 samples (four groups, ``--keep-all-groups``) and with robust empirical Bayes.  R runs once per case per session;
 the Python pipeline runs once per case and method.
 """
 
@@ -24,6 +24,7 @@ CASES = {
     "a549ace2_all_genes": ("Series16_A549-ACE2", ()),
     "calu3_filtered": ("Series7_Calu3", ("--filter",)),
     "a549ace2_four_groups": ("Series16_A549-ACE2", ("--filter", "--keep-all-groups")),
+    "a549ace2_robust": ("Series16_A549-ACE2", ("--filter", "--robust")),
 }
 FOUR_GROUPS = "A549-ACE2"  # samples listed in the --keep-all-groups case
 
@@ -47,6 +48,10 @@ class EdgerCase:
             "keep_all_groups": "--keep-all-groups" in self.flags,
         }
 
+    @property
+    def robust(self) -> bool:
+        return "--robust" in self.flags
+
     def oracle(self, suffix: str) -> pd.DataFrame:
         return read_oracle_table(f"{self.prefix}.{suffix}.tsv")
 
@@ -59,6 +64,7 @@ class EdgerCase:
             table = edger.edger_two_group(
                 self.counts, self.groups, self.treatment, self.baseline, method=method,
                 filter=opts["filter_"], keep_all_groups=opts["keep_all_groups"],
+                robust=self.robust,
             )  # fmt: skip
             self.results[method] = table.set_index("gene")
         return self.results[method]
@@ -141,8 +147,10 @@ def test_filter_by_expr_keeps_the_genes_edger_keeps(edger_cases):
 def test_dispersions_match_estimate_disp(case):
     prep = case.prepared()
     ref = case.oracle("disp").loc[np.asarray(prep.genes)]
-    glm = edger.estimate_disp(prep.counts, prep.groups, prep.lib_size)
-    classic = edger.estimate_disp(prep.counts, prep.groups, prep.lib_size, classic=True)
+    glm = edger.estimate_disp(prep.counts, prep.groups, prep.lib_size, robust=case.robust)
+    classic = edger.estimate_disp(
+        prep.counts, prep.groups, prep.lib_size, classic=True, robust=case.robust
+    )
     assert glm.common == pytest.approx(case.summary("common.disp.glm"), rel=1e-9)
     assert classic.common == pytest.approx(case.summary("common.disp.classic"), rel=1e-9)
     np.testing.assert_allclose(glm.ave_log_cpm, ref["AveLogCPM"], rtol=1e-9, atol=1e-10)
@@ -155,13 +163,12 @@ def test_dispersions_match_estimate_disp(case):
 def test_ql_prior_matches_glm_ql_fit(case):
     prep = case.prepared()
     ref = case.oracle("disp").loc[np.asarray(prep.genes)]
-    disp = edger.estimate_disp(prep.counts, prep.groups, prep.lib_size)
-    fit = edger.glm_ql_fit(prep.counts, prep.groups, prep.lib_size, disp.trended, disp.ave_log_cpm)
-    expected_df = case.summary("ql.df.prior")
-    if np.isinf(expected_df):
-        assert np.isinf(fit.df_prior)
-    else:
-        assert fit.df_prior == pytest.approx(expected_df, rel=1e-8)
+    disp = edger.estimate_disp(prep.counts, prep.groups, prep.lib_size, robust=case.robust)
+    fit = edger.glm_ql_fit(
+        prep.counts, prep.groups, prep.lib_size, disp.trended, disp.ave_log_cpm, case.robust
+    )
+    df_prior = np.broadcast_to(fit.df_prior, (len(prep.genes),))
+    np.testing.assert_allclose(df_prior, ref["ql.df.prior"], rtol=1e-8)
     np.testing.assert_array_equal(fit.df_residual_zeros, ref["ql.df.residual.zeros"])
     np.testing.assert_allclose(fit.var_prior, ref["ql.var.prior"], rtol=1e-8)
     np.testing.assert_allclose(fit.var_post, ref["ql.var.post"], rtol=1e-8)
