@@ -11,7 +11,8 @@ from analysis.connectivity_service import connectivity_query, signature_connecti
 from analysis.engine.fastconn import ORDERS
 from analysis.engine.query import QueryError
 from signatures.io import LibraryCorrupt
-from signatures.models import Signature, SignatureLibrary
+from signatures.models import SignatureLibrary
+from signatures.selectors import signature_list
 
 METRICS = ("extreme", "weighted", "updown", "pearson", "randomset")
 
@@ -117,9 +118,8 @@ class SignatureConnectionsView(APIView):
 
     @extend_schema(responses={200: ConnectionsOutputSerializer})
     def get(self, request, accession: str):
-        signature = get_object_or_404(
-            Signature.objects.select_related("library"), accession=accession
-        )
+        visible = signature_list(user=request.user)  # an unpublished library stays hidden
+        signature = get_object_or_404(visible, accession=accession)
         try:
             result = signature_connections(signature=signature)
         except FileNotFoundError as exc:

@@ -1,0 +1,69 @@
+"""When the database is unreachable, answer 503 with a clear page instead of a 500 trace.
+
+Catches ``OperationalError`` and ``InterfaceError`` raised by views (``process_exception``) and
+by the middleware below this one (session, auth: Django turns their exceptions into a 500
+response after sending ``got_request_exception``, which is where they are recognised). The
+page is rendered without a request context, so it needs no database itself. Django closes the
+broken connection at the end of the request and the next request reconnects: the portal
+recovers on its own when the database is back.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
+
+logger = logging.getLogger(__name__)
+
+DB_ERRORS = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+MESSAGE = (
+    "The portal's database is not reachable right now. Nothing you submitted was lost; "
+    f"please try again in {RETRY_AFTER_SECONDS} seconds."
+)
+_FLAG = "_portal_database_unavailable"
+
+
+def database_unavailable_response(request) -> HttpResponse:
+    """The 503 answer: JSON under /api/, an HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": MESSAGE}, status=503)
+    else:
+        html = loader.get_template("503.html").render({"message": MESSAGE})
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _remember_database_error(sender, request=None, **kwargs) -> None:
+    exc = sys.exc_info()[1]
+    if request is not None and isinstance(exc, DB_ERRORS):
+        setattr(request, _FLAG, True)
+
+
+got_request_exception.connect(_remember_database_error, dispatch_uid="portal-database-503")
+
+
+class DatabaseUnavailableMiddleware:
+    """Turns database connection failures anywhere below it into a 503."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, _FLAG, False):
+            return database_unavailable_response(request)
+        return response
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DB_ERRORS):
+            return None
+        logger.warning("database unavailable for %s: %s", request.path, exception)
+        return database_unavailable_response(request)
