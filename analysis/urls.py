@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analysis import views
+from analysis import views, views_workflows
 
 app_name = "analysis"
 urlpatterns = [
@@ -8,4 +8,17 @@ urlpatterns = [
     path("runs/<int:run_id>/", views.run_detail, name="run-detail"),
     path("runs/<int:run_id>/cancel/", views.run_cancel, name="run-cancel"),
     path("runs/<int:run_id>/again/", views.run_again, name="run-again"),
+    path(
+        "runs/<int:run_id>/files/<slug:name>.<slug:fmt>",
+        views_workflows.run_table_file,
+        name="run-table-file",
+    ),
+    path("query/", views_workflows.query_page, name="query"),
+    path("query/recognise/", views_workflows.query_recognise, name="query-recognise"),
+    path("datasets/<str:accession>/build/", views_workflows.build_page, name="build"),
+    path(
+        "datasets/<str:accession>/build/groups/",
+        views_workflows.build_groups,
+        name="build-groups",
+    ),
 ]

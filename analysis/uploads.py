@@ -1,0 +1,418 @@
+"""Uploaded or pasted query signatures, turned into a connectivity payload.
+
+Accepted shapes (header names case-insensitive; the first matching column wins):
+
+- an iLINCS signature download (``ID_geneid``/``Name_GeneSymbol``, ``Value_LogDiffExp``,
+  optional ``Significance_pvalue``);
+- a full signature: a gene column, a logFC column and optionally a p-value column, with a
+  header or without one (then the columns are gene, logFC, p-value in that order);
+- up and down lists: columns headed ``up`` and ``down`` (either may be shorter), or a gene
+  column with a direction column holding ``up``/``down``;
+- a plain gene list: one column, or genes separated by spaces, commas or new lines;
+- a GCT 1.2/1.3 file (the first data column is the signature; iLINCS ``entrez::symbol::title``
+  row ids and ``pr_gene_id``/``pr_gene_symbol`` row metadata are understood);
+- an Excel ``.xlsx`` workbook (its first sheet is read as a table).
+
+Text may be UTF-8 (with or without a BOM), UTF-16 with a BOM, or Latin-1; the delimiter is a
+tab, comma, semicolon (with decimal commas) or runs of spaces. ``parse_upload`` needs no
+database; ``upload_summary`` resolves the genes to say how many are recognised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_XLSX_UNCOMPRESSED = 100 * 1024 * 1024
+MAX_XLSX_RATIO = 100
+MAX_ROWS = 100_000
+
+GENE_HEADERS = (
+    "id_geneid",
+    "entrez",
+    "entrez_id",
+    "entrezid",
+    "geneid",
+    "gene_id",
+    "name_genesymbol",
+    "gene",
+    "genes",
+    "symbol",
+    "gene_symbol",
+    "genesymbol",
+    "id",
+    "name",
+)
+LOGFC_HEADERS = (
+    "value_logdiffexp",
+    "logfc",
+    "log2fc",
+    "log2foldchange",
+    "log2_fold_change",
+    "logdiffexp",
+    "fc",
+    "score",
+    "value",
+    "t",
+)
+P_HEADERS = (
+    "significance_pvalue",
+    "pvalue",
+    "p.value",
+    "p_value",
+    "pval",
+    "p",
+    "p-value",
+)
+
+
+class UploadError(ValueError):
+    """An upload that cannot be read as a signature; the message says what to fix."""
+
+
+@dataclass
+class ParsedUpload:
+    """A connectivity payload (see ``analysis.engine.query``) and how it was read."""
+
+    payload: dict
+    kind: str  # "signature" | "updown" | "genes"
+    source_format: str  # "ilincs" | "table" | "gct" | "xlsx" | "list"
+    n_rows: int
+    notes: list[str] = field(default_factory=list)
+
+
+# --- bytes -> text -> rows ----------------------------------------------------------------
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (BOM optional), UTF-16 with a BOM, else Latin-1 (which never fails)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _delimiter(lines: list[str]) -> str | None:
+    head = lines[: min(len(lines), 20)]
+    for delim in ("\t", ",", ";"):
+        if all(delim in line for line in head[: min(len(head), 5)]):
+            return delim
+    return None
+
+
+def split_rows(text: str) -> tuple[list[list[str]], str | None]:
+    """Rows of cells (stripped, blank lines dropped) and the delimiter found (None: spaces)."""
+    lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [line for line in lines if line.strip() and not line.lstrip().startswith("!")]
+    if len(lines) > MAX_ROWS:
+        raise UploadError(f"the upload has {len(lines):,} lines; at most {MAX_ROWS:,} are read")
+    delim = _delimiter(lines)
+    if delim is None:
+        return [line.split() for line in lines], None
+    rows = csv.reader(lines, delimiter=delim, quotechar='"')
+    return [[cell.strip() for cell in row] for row in rows], delim
+
+
+# --- numbers ------------------------------------------------------------------------------
+
+
+def _number(text: str, *, decimal_comma: bool) -> float | None:
+    """A float, NaN for an empty/NA cell, None when the text is not a number."""
+    value = text.strip()
+    if value.upper() in {"", "NA", "NAN", "NULL", "-", "N/A"}:
+        return math.nan
+    if decimal_comma:
+        value = value.replace(",", ".")
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _is_number(text: str) -> bool:
+    value = _number(text, decimal_comma=False)
+    return value is not None and not math.isnan(value)
+
+
+def _numbers(rows, col: int, name: str, *, decimal_comma: bool, first_line: int) -> list[float]:
+    out = []
+    for i, row in enumerate(rows):
+        cell = row[col] if col < len(row) else ""
+        value = _number(cell, decimal_comma=decimal_comma)
+        if value is None:
+            raise UploadError(f"line {first_line + i}: {name} {cell!r} is not a number")
+        out.append(value)
+    return out
+
+
+# --- tables -> payloads ---------------------------------------------------------------------
+
+
+def _find(header: list[str], names: tuple[str, ...]) -> int | None:
+    lowered = [h.strip().lower() for h in header]
+    for name in names:
+        if name in lowered:
+            return lowered.index(name)
+    return None
+
+
+def _gene_id(text: str) -> str:
+    """iLINCS GCT rows are ``entrez::symbol::title``; keep the Entrez id."""
+    return text.split("::", 1)[0].strip() if "::" in text else text.strip()
+
+
+def _updown_payload(up: list[str], down: list[str]) -> dict:
+    up = [g for g in up if g]
+    down = [g for g in down if g]
+    if not up and not down:
+        raise UploadError("the up and down lists are both empty")
+    return {"up": up, "down": down}
+
+
+def _direction_payload(rows: list[list[str]], gene: int, direction: int) -> dict | None:
+    """A gene column with a direction column of up/down (or +1/-1) values, else None."""
+    signs = {"up": "up", "+": "up", "1": "up", "+1": "up", "down": "down", "-": "down"}
+    signs["-1"] = "down"
+    labels = [(row[direction].strip().lower() if direction < len(row) else "") for row in rows]
+    if not labels or not all(label in signs for label in labels):
+        return None
+    if all(_is_number(label) for label in labels):
+        return None  # numbers: a logFC column, not a direction
+    up = [row[gene] for row, lab in zip(rows, labels, strict=True) if signs[lab] == "up"]
+    down = [row[gene] for row, lab in zip(rows, labels, strict=True) if signs[lab] == "down"]
+    return _updown_payload(up, down)
+
+
+def _has_header(rows: list[list[str]]) -> bool:
+    first = rows[0]
+    if len(first) == 1:
+        return first[0].strip().lower() in GENE_HEADERS + ("up", "down")
+    return not any(_is_number(cell) for cell in first[1:])
+
+
+def _full_payload(body, gene: int, logfc: int, p: int | None, *, decimal_comma, first_line):
+    genes = [_gene_id(row[gene]) if gene < len(row) else "" for row in body]
+    values = _numbers(body, logfc, "logFC", decimal_comma=decimal_comma, first_line=first_line)
+    keep = [i for i, g in enumerate(genes) if g and not math.isnan(values[i])]
+    notes = []
+    if len(keep) < len(genes):
+        notes.append(f"{len(genes) - len(keep)} row(s) without a gene or a logFC were skipped")
+    payload = {"genes": [genes[i] for i in keep], "logFC": [values[i] for i in keep]}
+    if p is not None:
+        pvals = _numbers(body, p, "p-value", decimal_comma=decimal_comma, first_line=first_line)
+        pvals = [pvals[i] for i in keep]
+        bad = [v for v in pvals if not math.isnan(v) and not 0 <= v <= 1]
+        if bad:
+            raise UploadError(f"p-values must lie between 0 and 1 (found {bad[0]:g})")
+        payload["pvalue"] = [None if math.isnan(v) else v for v in pvals]
+    if not payload["genes"]:
+        raise UploadError("no row has both a gene and a logFC value")
+    return payload, notes
+
+
+def table_payload(rows: list[list[str]], *, decimal_comma: bool = False) -> ParsedUpload:
+    """Interpret rows of cells (the first may be a header) as a signature or gene list."""
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise UploadError("the upload is empty")
+    width = max(len(row) for row in rows)
+    header = [h.strip() for h in rows[0]] if _has_header(rows) else None
+    body = rows[1:] if header else rows
+    first_line = 2 if header else 1
+    if not body:
+        raise UploadError("the upload has a header but no data rows")
+    lowered = [h.lower() for h in header] if header else []
+    if "up" in lowered or "down" in lowered:
+        up_col, down_col = _find(header, ("up",)), _find(header, ("down",))
+        col = lambda c: [row[c] for row in body if c is not None and c < len(row)]  # noqa: E731
+        payload = _updown_payload(col(up_col), col(down_col))
+        return ParsedUpload(payload, "updown", "table", len(body))
+    if width == 1:
+        genes = [_gene_id(row[0]) for row in body if row and row[0].strip()]
+        return ParsedUpload({"genes": genes}, "genes", "list", len(body))
+    fmt = "ilincs" if header and "value_logdiffexp" in lowered else "table"
+    gene = (_find(header, GENE_HEADERS) if header else None) or 0
+    logfc = _find(header, LOGFC_HEADERS) if header else None
+    p = _find(header, P_HEADERS) if header else None
+    if logfc is None:
+        direction = _direction_payload(body, gene, 1 if gene == 0 else 0)
+        if direction is not None:
+            return ParsedUpload(direction, "updown", fmt, len(body))
+        numeric = [c for c in range(width) if c != gene and _numeric_column(body, c)]
+        if not numeric:
+            raise UploadError(
+                "no logFC column: name it logFC (or Value_LogDiffExp), or upload one gene per line"
+            )
+        logfc = numeric[0]
+        if header is None and p is None and len(numeric) > 1:
+            p = numeric[1]
+    payload, notes = _full_payload(
+        body, gene, logfc, p, decimal_comma=decimal_comma, first_line=first_line
+    )
+    return ParsedUpload(payload, "signature", fmt, len(body), notes)
+
+
+def _numeric_column(body: list[list[str]], col: int) -> bool:
+    cells = [row[col] for row in body[:50] if col < len(row) and row[col].strip()]
+    return bool(cells) and all(_is_number(c) or c.upper() in {"NA", "NAN"} for c in cells)
+
+
+# --- formats ------------------------------------------------------------------------------
+
+
+def parse_gct(text: str) -> ParsedUpload:
+    """The first data column of a GCT 1.2 or 1.3 file as a full signature."""
+    lines = [line.rstrip("\r") for line in text.split("\n") if line.strip()]
+    version = lines[0].strip()
+    if len(lines) < 3:
+        raise UploadError("the GCT file is truncated (needs a version, dimensions and a header)")
+    dims = lines[1].split("\t")
+    try:
+        n_rows, n_cols = int(dims[0]), int(dims[1])
+        n_rmeta = int(dims[2]) if version.startswith("#1.3") else 1
+        n_cmeta = int(dims[3]) if version.startswith("#1.3") else 0
+    except (ValueError, IndexError):
+        raise UploadError(f"the GCT dimension line {lines[1]!r} is not readable") from None
+    header = lines[2].split("\t")
+    data = [line.split("\t") for line in lines[3 + n_cmeta :]]
+    if len(header) != 1 + n_rmeta + n_cols or len(data) != n_rows:
+        raise UploadError(
+            f"the GCT file declares {n_rows} x {n_cols} values but holds "
+            f"{len(data)} x {len(header) - 1 - n_rmeta}"
+        )
+    meta = [h.lower() for h in header[1 : 1 + n_rmeta]]
+    gene_col = 0
+    for name in ("pr_gene_id", "entrez", "gene_id", "pr_gene_symbol", "symbol", "gene_symbol"):
+        if name in meta:
+            gene_col = 1 + meta.index(name)
+            break
+    rows = [[row[gene_col], row[1 + n_rmeta]] for row in data]
+    parsed = table_payload([["gene", "logFC"], *rows])
+    parsed.source_format = "gct"
+    if n_cols > 1:
+        parsed.notes.append(f"the GCT holds {n_cols} columns; the first, {header[1 + n_rmeta]!r}")
+    return parsed
+
+
+def _check_xlsx_size(data: bytes) -> None:
+    """Refuse zip bombs: the sum of the members' declared sizes, and their compression ratio."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise UploadError("the Excel file is damaged (not a valid .xlsx archive)") from None
+    with archive:
+        infos = archive.infolist()
+        total = sum(info.file_size for info in infos)
+        packed = sum(info.compress_size for info in infos) or 1
+    if total > MAX_XLSX_UNCOMPRESSED or total / packed > MAX_XLSX_RATIO and total > 10_000_000:
+        raise UploadError(
+            f"the Excel file unpacks to {total / 1e6:.0f} MB; at most "
+            f"{MAX_XLSX_UNCOMPRESSED / 1e6:.0f} MB are accepted (save the sheet as TSV)"
+        )
+
+
+def xlsx_rows(data: bytes) -> list[list[str]]:
+    """The first sheet of an .xlsx workbook as rows of text cells."""
+    import openpyxl
+
+    _check_xlsx_size(data)
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for bad files
+        raise UploadError(f"the Excel file cannot be read: {exc}") from None
+    try:
+        sheet = book.worksheets[0]
+        rows = []
+        for row in sheet.iter_rows(values_only=True):
+            if len(rows) >= MAX_ROWS:
+                raise UploadError(f"the sheet has more than {MAX_ROWS:,} rows")
+            rows.append(["" if v is None else _cell_text(v) for v in row])
+    finally:
+        book.close()
+    return rows
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))  # Entrez ids stored as numbers
+    return str(value)
+
+
+def parse_upload(*, data: bytes | None = None, text: str | None = None, filename: str = ""):
+    """Read an uploaded file (bytes) or pasted text into a ``ParsedUpload``."""
+    name = filename.lower()
+    if data is not None:
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise UploadError(f"the file is larger than {MAX_UPLOAD_BYTES // 2**20} MB")
+        if name.endswith(".xls") or data.startswith(b"\xd0\xcf\x11\xe0"):
+            raise UploadError("old .xls workbooks are not read: save the sheet as .xlsx or TSV")
+        if data.startswith(b"PK\x03\x04") or name.endswith(".xlsx"):
+            parsed = table_payload(xlsx_rows(data))
+            parsed.source_format = "xlsx"
+            return parsed
+        if data.startswith(b"\x1f\x8b"):
+            raise UploadError("compressed files are not read: upload the uncompressed table")
+        text = decode_text(data)
+    if text is None or not text.strip():
+        raise UploadError("nothing to read: upload a file or paste a signature or gene list")
+    if "\x00" in text:
+        raise UploadError("the file is binary, not a text table")
+    if text.lstrip().startswith("#1."):
+        return parse_gct(text.lstrip())
+    return _parse_text(text)
+
+
+def _parse_text(text: str) -> ParsedUpload:
+    rows, delim = split_rows(text)
+    if (len(rows) == 1 or delim in (",", None)) and _is_gene_list(rows):
+        rows = [[g] for r in rows for g in r if g]  # genes on one line, or comma-separated
+    return table_payload(rows, decimal_comma=delim == ";")
+
+
+def _is_gene_list(rows: list[list[str]]) -> bool:
+    """Several identifiers per row, no number anywhere and no known column header."""
+    known = set(GENE_HEADERS + LOGFC_HEADERS + P_HEADERS + ("up", "down", "direction"))
+    if not rows or max(len(r) for r in rows) < 2:
+        return False
+    if any(cell.strip().lower() in known for cell in rows[0]):
+        return False
+    return not any(_is_number(cell) for row in rows for cell in row)
+
+
+def updown_upload(up_text: str, down_text: str) -> ParsedUpload:
+    """Two pasted lists (any separators) as an up/down query."""
+    split = lambda t: [g for g in re.split(r"[\s,;]+", t or "") if g]  # noqa: E731
+    up, down = split(up_text), split(down_text)
+    return ParsedUpload(_updown_payload(up, down), "updown", "list", len(up) + len(down))
+
+
+# --- recognition (needs the gene table) -----------------------------------------------------
+
+
+def upload_summary(parsed: ParsedUpload) -> dict:
+    """How many genes the portal knows: n_given, n_recognised, unknown (first 20), kind."""
+    from analysis.connectivity_service import resolve_genes
+    from analysis.engine.query import QueryError, parse_query
+
+    try:
+        query = parse_query(parsed.payload, resolve=resolve_genes)
+    except QueryError as exc:
+        raise UploadError(f"{exc}: use gene symbols or Entrez ids") from None
+    n_known = query.n_given - len(query.unknown)
+    return {
+        "kind": query.kind,
+        "format": parsed.source_format,
+        "n_given": query.n_given,
+        "n_recognised": n_known,
+        "n_unknown": len(query.unknown),
+        "unknown": list(query.unknown[:20]),
+        "has_pvalues": "pvalue" in parsed.payload,
+        "notes": parsed.notes,
+    }
