@@ -43,7 +43,7 @@ def build_signature_figures(run: AnalysisRun) -> list:
     signature = run_table(run=run, name="signature")
     pcol = "P.Value" if "P.Value" in signature else "PValue"
     fdr = "adj.P.Val" if "adj.P.Val" in signature else "FDR"
-    labelled = signature.assign(label=signature["symbol"].fillna("").astype(str))
+    labelled = signature.assign(label=signature["symbol"].astype(object).fillna("").astype(str))
     labelled["label"] = labelled["label"].where(labelled["label"] != "", labelled["gene"])
     figures = [
         plots.volcano(
