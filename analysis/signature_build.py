@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 METHODS = {
@@ -52,6 +53,7 @@ def signature_from_tables(
     else:
         from analysis.engine.edger import edger_two_group
 
+        _require_integer_counts(expression)
         table = edger_two_group(
             expression,
             groups,
@@ -65,3 +67,15 @@ def signature_from_tables(
     if "gene" not in table.columns:
         table = table.rename_axis("gene").reset_index()
     return table
+
+
+def _require_integer_counts(expression: pd.DataFrame) -> None:
+    """edgeR models raw read counts; fractional values mean the table is not counts."""
+    values = expression.select_dtypes("number").to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    fractional = finite[finite != np.round(finite)]
+    if fractional.size:
+        raise ValueError(
+            f"edgeR needs raw integer read counts, found {fractional[0]:g}: use limma-trend "
+            "for normalised or log-scale values"
+        )

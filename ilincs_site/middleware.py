@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from django.conf import settings
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
@@ -67,3 +68,29 @@ class DatabaseUnavailableMiddleware:
             return None
         logger.warning("database unavailable for %s: %s", request.path, exception)
         return database_unavailable_response(request)
+
+
+class UploadSizeLimitMiddleware:
+    """Refuses a request body larger than ``PORTAL_MAX_UPLOAD_BYTES`` before reading it (413)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.PORTAL_MAX_UPLOAD_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            message = (
+                f"The upload is {length:,} bytes; the portal accepts at most {limit:,} bytes "
+                "per upload. Remove unneeded columns or rows, or ask a curator to import it."
+            )
+            status = 413
+            if request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
+                "application/json"
+            ):
+                return JsonResponse({"detail": message, "error": message}, status=status)
+            return HttpResponse(message, status=status, content_type="text/plain")
+        return self.get_response(request)

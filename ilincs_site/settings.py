@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Database down -> a clear 503 page (or JSON for the API) instead of a 500.
     "ilincs_site.middleware.DatabaseUnavailableMiddleware",
+    # Oversized uploads -> 413 before the body is read (PORTAL_MAX_UPLOAD_BYTES).
+    "ilincs_site.middleware.UploadSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -65,6 +65,22 @@ def _resolve(ids: list[str], resolve: Resolver) -> tuple[np.ndarray, list[int], 
     return np.asarray(genes, dtype=np.int64), keep, unknown
 
 
+def _check_repeats(ids: list[str], values: np.ndarray, resolve: Resolver) -> None:
+    """A gene given twice (e.g. by symbol and by Entrez id) must carry the same value."""
+    mapping = resolve(ids)
+    first: dict[int, int] = {}
+    for i, ident in enumerate(ids):
+        entrez = mapping.get(ident)
+        if entrez is None:
+            continue
+        j = first.setdefault(entrez, i)
+        if j != i and not (values[i] == values[j] or np.isnan(values[i]) and np.isnan(values[j])):
+            raise QueryError(
+                f"gene {ids[j]!r} is given twice ({ids[j]!r} and {ids[i]!r}) with different "
+                "logFC values; keep one row per gene"
+            )
+
+
 def parse_query(payload: dict, *, resolve: Resolver) -> ParsedQuery:
     """Turn an API/CLI payload into a query; raises QueryError with a readable message."""
     if not isinstance(payload, dict):
@@ -86,7 +102,11 @@ def parse_query(payload: dict, *, resolve: Resolver) -> ParsedQuery:
         raise QueryError("none of the query genes is known")
     if "logFC" not in payload:
         return ParsedQuery(GeneList(genes), "genes", tuple(unknown), len(ids))
-    logfc = _numbers(payload["logFC"], "logFC", len(ids))[keep]
+    all_logfc = _numbers(payload["logFC"], "logFC", len(ids))
+    _check_repeats(ids, all_logfc, resolve)
+    logfc = all_logfc[keep]
+    if np.any(np.isinf(logfc)):
+        raise QueryError("logFC values must be finite numbers")
     pvalue = None
     if payload.get("pvalue") is not None:
         pvalue = _numbers(payload["pvalue"], "pvalue", len(ids))[keep]

@@ -1,0 +1,392 @@
+"""Malformed input, table-driven, for every upload, import and API action.
+
+Each case gets a specific message (400 / form error / one-line CLI error) and leaves the
+database and the store exactly as they were (row counts and files compared before/after).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+
+from analysis.models import AnalysisRun
+from tests.factories import catalogue_state
+
+pytestmark = pytest.mark.django_db
+TRIED: dict[str, int] = {}
+
+
+def _count(suite: str) -> None:
+    TRIED[suite] = TRIED.get(suite, 0) + 1
+
+
+def xlsx(rows) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def zip_bomb() -> bytes:
+    """An .xlsx-shaped archive whose sheet inflates to 200 MB from ~200 kB."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (200 * 1024 * 1024))
+    return out.getvalue()
+
+
+@pytest.fixture
+def state(world, settings):
+    def snapshot():
+        return catalogue_state(settings.DATA_DIR), AnalysisRun.objects.count()
+
+    return snapshot
+
+
+# --- uploads (query page: file upload, recognised-genes check) ------------------------------
+
+UPLOADS = [
+    ("wrong delimiter", "sig.txt", b"gene|logFC|p\nRELG1|1.5|0.01\nRELG2|-2|0.2\n", "'|'"),
+    ("p above one", "sig.tsv", b"gene\tlogFC\tpvalue\nRELG1\t1\t1.5\n", "between 0 and 1"),
+    ("negative p", "sig.tsv", b"gene\tlogFC\tpvalue\nRELG1\t1\t-0.1\n", "between 0 and 1"),
+    ("infinite p", "sig.tsv", b"gene\tlogFC\tpvalue\nRELG1\t1\tinf\n", "between 0 and 1"),
+    ("infinite logFC", "sig.tsv", b"gene\tlogFC\nRELG1\tinf\nRELG2\t1\n", "finite"),
+    ("text logFC", "sig.tsv", b"gene\tlogFC\nRELG1\tup-ish\n", "not a number"),
+    ("empty file", "sig.tsv", b"", "nothing to read"),
+    ("blank lines only", "sig.tsv", b"  \n\n", "nothing to read"),
+    ("header only", "sig.tsv", b"gene\tlogFC\n", "no data rows"),
+    ("binary", "sig.tsv", b"\x00\x01\x02abc", "binary"),
+    ("gzip", "sig.tsv.gz", b"\x1f\x8b\x08\x00rest", "compressed"),
+    ("old excel", "sig.xls", b"\xd0\xcf\x11\xe0rest", ".xlsx"),
+    ("damaged xlsx", "sig.xlsx", b"PK\x03\x04 not really a zip", "damaged"),
+    ("zip bomb xlsx", "sig.xlsx", zip_bomb(), "unpacks to"),
+]
+
+
+@pytest.mark.parametrize("case, filename, data, message", UPLOADS, ids=[u[0] for u in UPLOADS])
+def test_a_malformed_upload_is_refused_with_a_specific_message(
+    client, state, case, filename, data, message
+):
+    before = state()
+    response = client.post("/query/recognise/", {"file": io.BytesIO(data) | _named(filename)})
+    _count("uploads")
+    assert response.status_code in {200, 400}
+    assert message in response.json()["error"]
+    assert state() == before
+
+
+def _named(filename):
+    class Named:
+        def __ror__(self, buffer):
+            buffer.name = filename
+            return buffer
+
+    return Named()
+
+
+READABLE_UPLOADS = [
+    ("utf-8 BOM", "\ufeffgene\tlogFC\tpvalue\nRELG1\t1.5\t0.01\nRELG2\t-1\t0.2\n".encode()),
+    ("latin-1", "gene;logFC;pvalue\nRELG1;1,5;0,01\nRELG2;-1;0,2\nCAFÉ;1;0,5\n".encode("latin-1")),
+    ("excel with BOM", xlsx([["\ufeffgene", "logFC"], ["RELG1", 1.5], ["RELG2", -1.0]])),
+]
+
+
+@pytest.mark.parametrize("case, data", READABLE_UPLOADS, ids=[u[0] for u in READABLE_UPLOADS])
+def test_spreadsheet_exports_with_a_bom_or_latin_1_are_read_correctly(client, state, case, data):
+    before = state()
+    name = "sig.xlsx" if data.startswith(b"PK") else "sig.txt"
+    response = client.post("/query/recognise/", {"file": io.BytesIO(data) | _named(name)})
+    _count("uploads")
+    body = response.json()
+    assert "error" not in body, body
+    assert body["n_recognised"] == 2
+    assert state() == before
+
+
+def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(client, state, settings):
+    settings.PORTAL_MAX_UPLOAD_BYTES = 1000
+    before = state()
+    data = b"gene\tlogFC\n" + b"RELG1\t1.0\n" * 200  # 2 kB
+    response = client.post("/query/recognise/", {"file": io.BytesIO(data) | _named("big.tsv")})
+    _count("uploads")
+    assert response.status_code == 413
+    assert "at most 1,000 bytes" in response.content.decode()
+    assert state() == before
+
+
+def test_an_upload_over_the_row_limit_is_refused(client, state, monkeypatch):
+    import analysis.uploads
+
+    monkeypatch.setattr(analysis.uploads, "MAX_ROWS", 50)
+    before = state()
+    data = b"gene\tlogFC\n" + b"".join(b"RELG%d\t1.0\n" % i for i in range(60))
+    response = client.post("/query/recognise/", {"file": io.BytesIO(data) | _named("long.tsv")})
+    _count("uploads")
+    assert "at most 50" in response.json()["error"]
+    assert state() == before
+
+
+# --- connectivity API -------------------------------------------------------------------------
+
+
+def _query(**query):
+    return {"library": "public-lib", "metric": "pearson", "top": 5, "query": query}
+
+
+GENES = [f"RELG{i}" for i in range(1, 21)]
+API_CASES = [
+    ("p above one", _query(genes=GENES, logFC=[1.0] * 20, pvalue=[1.5] * 20), "[0, 1]"),
+    ("negative p", _query(genes=GENES, logFC=[1.0] * 20, pvalue=[-0.5] * 20), "[0, 1]"),
+    ("infinite logFC", _query(genes=GENES, logFC=["Infinity"] + [1.0] * 19), "valid number"),
+    ("NaN logFC", _query(genes=GENES, logFC=["NaN"] + [1.0] * 19), "valid number"),
+    ("infinite p", _query(genes=GENES, logFC=[1.0] * 20, pvalue=["Infinity"] * 20), "valid num"),
+    ("too few numbers", _query(genes=GENES, logFC=[1.0] * 3), "one number per gene"),
+    ("text numbers", _query(genes=GENES, logFC=["x"] * 20), "valid number"),
+    ("unknown genes only", _query(genes=["NOPE1", "NOPE2"], logFC=[1.0, 2.0]), "none of"),
+    (
+        "duplicated gene, two values",
+        _query(genes=[*GENES, "RELG1"], logFC=[*range(20), 5.0]),
+        "twice",
+    ),
+    (
+        "symbol and Entrez id of one gene",
+        _query(genes=[*GENES, "5001"], logFC=[*range(20), 7.0]),
+        "twice",
+    ),
+    (
+        "empty up and down",
+        {**_query(), "metric": "updown", "query": {"up": [], "down": []}},
+        "none",
+    ),
+    ("no genes key", _query(logFC=[1.0]), "genes"),
+    ("unknown metric", {**_query(genes=GENES), "metric": "psychic"}, "valid choice"),
+    ("unknown library", {**_query(genes=GENES), "library": "nope"}, "unknown library"),
+    ("unpublished library", {**_query(genes=GENES), "library": "draft-lib"}, "unknown library"),
+    ("top zero", {**_query(genes=GENES, logFC=[1.0] * 20), "top": 0}, "greater than"),
+]
+
+
+@pytest.mark.parametrize("case, body, message", API_CASES, ids=[c[0] for c in API_CASES])
+def test_a_malformed_connectivity_query_gets_a_400_naming_the_problem(
+    client, state, case, body, message
+):
+    before = state()
+    response = client.post("/api/v1/connectivity/", body, content_type="application/json")
+    _count("api")
+    assert response.status_code == 400, response.content
+    assert message in response.content.decode()
+    assert state() == before
+
+
+def test_mixed_gene_ids_are_used_when_known_and_reported_when_not(client, state):
+    genes = ["RELG1", "5002", "relg3", "ENSG00000141510", "Trp53", *GENES[5:]]
+    body = _query(genes=genes, logFC=[float(i) for i in range(len(genes))])
+    response = client.post("/api/v1/connectivity/", body, content_type="application/json")
+    _count("api")
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["unknown_genes"] == ["ENSG00000141510", "Trp53"]
+    assert data["n_genes_used"] == len(genes) - 2
+
+
+def test_a_query_with_missing_p_values_is_answered_without_nan(client, state):
+    body = _query(genes=GENES, logFC=[float(i) - 10 for i in range(20)], pvalue=[None] * 20)
+    body["metric"] = "weighted"
+    response = client.post("/api/v1/connectivity/", body, content_type="application/json")
+    _count("api")
+    assert response.status_code in {200, 400}, response.content
+    assert "NaN" not in response.content.decode()
+
+
+ANALYSIS_CASES = [
+    ({"kind": "no-such-kind", "params": {}}, "unknown kind"),
+    ({"kind": "connectivity", "params": []}, "dictionary"),
+    ({"kind": "connectivity", "params": {"library": "public-lib"}}, "source"),
+    (
+        {
+            "kind": "connectivity",
+            "params": {"source": {"signature": "NOPE"}, "library": "public-lib"},
+        },
+        "no signature",
+    ),
+]
+
+
+@pytest.mark.parametrize("body, message", ANALYSIS_CASES)
+def test_a_malformed_analysis_submission_gets_a_400_and_creates_no_run(
+    client, state, world, body, message
+):
+    client.force_login(world.users["owner"])
+    before = state()
+    response = client.post("/api/v1/analyses/", body, content_type="application/json")
+    _count("api")
+    assert response.status_code == 400, response.content
+    assert message in response.content.decode()
+    assert state() == before
+
+
+# --- curator imports (CLI; the admin form uses the same readers and services) ---------------
+
+MATRIX_OK = "gene\tS1\tS2\n1\t1.0\t2.0\n2\t3.0\t4.0\n"
+IMPORT_CASES = [
+    ("wrong delimiter", "gene|S1|S2\n1|1.0|2.0\n", "single column"),
+    ("duplicated genes", "gene\tS1\tS2\n1\t1.0\t2.0\n1\t3.0\t4.0\n", "duplicated gene ids"),
+    ("text value", "gene\tS1\tS2\n1\tlots\t2.0\n", "non-numeric value 'lots'"),
+    ("ragged row", "gene\tS1\tS2\n1\t1.0\n", "fields"),
+    ("empty file", "", "empty"),
+    ("header only", "gene\tS1\tS2\n", "no data rows"),
+    ("duplicated samples", "gene\tS1\tS1\n1\t1.0\t2.0\n", "duplicated sample ids"),
+]
+
+
+def _import_dataset(path: Path) -> None:
+    call_command(
+        "import_dataset",
+        "--accession=GSE_BAD_1",
+        "--title=Bad",
+        "--collection=reliability",
+        f"--matrix={path}",
+    )
+
+
+@pytest.mark.parametrize("case, text, message", IMPORT_CASES, ids=[c[0] for c in IMPORT_CASES])
+def test_a_malformed_dataset_import_fails_with_one_line_and_changes_nothing(
+    tmp_path, state, case, text, message
+):
+    path = tmp_path / "matrix.tsv"
+    path.write_text(text)
+    before = state()
+    with pytest.raises(CommandError, match=message.replace("|", r"\|")) as error:
+        _import_dataset(path)
+    _count("imports")
+    assert "\n" not in str(error.value)
+    assert state() == before
+
+
+def test_a_dataset_exported_by_excel_with_a_bom_and_latin_1_imports_cleanly(tmp_path, state):
+    path = tmp_path / "matrix.csv"
+    path.write_bytes(b"\xef\xbb\xbfgene,S1,S\xe9\n1,1.0,2.0\n2,3.0,4.0\n")
+    _import_dataset(path)
+    _count("imports")
+    from catalog.models import Sample
+
+    names = list(
+        Sample.objects.filter(dataset__accession="GSE_BAD_1").values_list("name", flat=True)
+    )
+    assert names == ["S1", "S\xe9"]
+
+
+LIBRARY_CASES = [
+    (
+        "p above one",
+        "gene\tA\tB\n5001\t1\t2\n5002\t3\t4\n",
+        "gene\tA\tB\n5001\t1.5\t0.1\n5002\t0.1\t0.1\n",
+        "[0, 1]",
+    ),
+    (
+        "negative p",
+        "gene\tA\tB\n5001\t1\t2\n5002\t3\t4\n",
+        "gene\tA\tB\n5001\t-1\t0.1\n5002\t0.1\t0.1\n",
+        "[0, 1]",
+    ),
+    ("duplicated genes", "gene\tA\tB\n5001\t1\t2\n5001\t3\t4\n", None, "duplicated"),
+    ("symbols not Entrez ids", "gene\tA\tB\nTP53\t1\t2\nMYC\t3\t4\n", None, "Entrez"),
+    (
+        "mismatched p matrix",
+        "gene\tA\tB\n5001\t1\t2\n5002\t3\t4\n",
+        "gene\tA\n5001\t0.1\n5002\t0.1\n",
+        "match",
+    ),
+    ("empty file", "", None, "empty"),
+]
+
+
+@pytest.mark.parametrize(
+    "case, logfc, pvalue, message", LIBRARY_CASES, ids=[c[0] for c in LIBRARY_CASES]
+)
+def test_a_malformed_library_import_fails_and_leaves_db_and_store_unchanged(
+    tmp_path, state, case, logfc, pvalue, message
+):
+    args = ["import_library", "--slug=bad-lib", "--name=Bad", "--kind=chemical"]
+    (tmp_path / "logfc.tsv").write_text(logfc)
+    args.append(f"--logfc={tmp_path / 'logfc.tsv'}")
+    if pvalue is not None:
+        (tmp_path / "p.tsv").write_text(pvalue)
+        args.append(f"--pvalue={tmp_path / 'p.tsv'}")
+    before = state()
+    with pytest.raises(CommandError) as error:
+        call_command(*args)
+    _count("imports")
+    assert message in str(error.value)
+    assert state() == before
+
+
+# --- signature construction (CLI): counts, groups ---------------------------------------------
+
+BUILD_CASES = [
+    ("negative counts", "edger-ql", [[5, -3, 7, 9], [10, 12, 11, 9]], "non-negative"),
+    ("non-integer counts", "edger-ql", [[5.5, 3, 7, 9], [10, 12, 11, 9]], "integer"),
+    ("one-sample groups", "limma", [[5, 3], [10, 12]], "sample"),
+]
+
+
+@pytest.mark.parametrize(
+    "case, method, values, message", BUILD_CASES, ids=[c[0] for c in BUILD_CASES]
+)
+def test_bad_counts_or_groups_stop_signature_building_with_one_line(
+    tmp_path, case, method, values, message
+):
+    n = len(values[0])
+    samples = [f"S{j}" for j in range(n)]
+    rows = ["gene\t" + "\t".join(samples)] + [
+        f"{1000 + i}\t" + "\t".join(str(v) for v in row) for i, row in enumerate(values * 10)
+    ]
+    (tmp_path / "x.tsv").write_text("\n".join(rows) + "\n")
+    groups = ["T" if j < n // 2 else "C" for j in range(n)]
+    lines = [f"{s}\t{g}\n" for s, g in zip(samples, groups, strict=True)]
+    (tmp_path / "g.tsv").write_text("sample\tgroup\n" + "".join(lines))
+    out = tmp_path / "out.tsv"
+    with pytest.raises((CommandError, ValueError)) as error:  # the CLI prints it on one line
+        call_command(
+            "build_signature",
+            f"--expression={tmp_path / 'x.tsv'}",
+            f"--groups={tmp_path / 'g.tsv'}",
+            "--treatment=T",
+            "--baseline=C",
+            f"--method={method}",
+            f"--out={out}",
+        )
+    _count("imports")
+    assert message in str(error.value)
+    assert not out.exists()
+
+
+# --- downloads: formula injection ---------------------------------------------------------
+
+HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+cmd|' /C calc'!A0", "@SUM(A1:A9)", "-2+3"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_downloaded_spreadsheets_never_start_a_text_cell_with_a_formula(world, client, fmt):
+    run = world.public_run
+    table = "gene\tlogFC\n" + "".join(f"{name}\t-1.5\n" for name in HOSTILE)
+    (Path(run.result_dir) / "hostile.tsv").write_text(table)
+    response = client.get(f"/runs/{run.pk}/files/hostile.{fmt}")
+    _count("downloads")
+    assert response.status_code == 200
+    if fmt == "csv":
+        cells = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+        cells = [[str(a), str(b)] for a, b in sheet.iter_rows(min_row=2, values_only=True)]
+    assert [gene for gene, _ in cells] == ["'" + name for name in HOSTILE]
+    assert {float(value) for _, value in cells} == {-1.5}  # numbers stay numbers
