@@ -127,3 +127,148 @@ def signature_columns(accessions: list[str]) -> pd.DataFrame:
 def symbols(entrez) -> dict[int, str]:
     ids = [int(e) for e in entrez]
     return dict(Gene.objects.filter(entrez_id__in=ids).values_list("entrez_id", "symbol"))
+
+
+# --- page selectors ------------------------------------------------------------------------
+
+
+def signature_values(signature: Signature) -> pd.DataFrame:
+    """A stored signature's genes: entrez, symbol, logFC, pValue (z-scores without p-values
+    get the two-sided normal p of the z, marked in ``p_source``), sorted by |logFC|."""
+    from scipy.stats import norm
+
+    from analysis.signature_sources import library_signature_table
+
+    table = library_signature_table(signature.accession)
+    table["p_source"] = "library"
+    if table["pValue"].isna().all():
+        table["pValue"] = 2 * norm.sf(np.abs(table["logFC"].to_numpy(dtype=float)))
+        table["p_source"] = "normal (z-score)"
+    order = table["logFC"].abs().sort_values(ascending=False, kind="stable").index
+    return table.loc[order].reset_index(drop=True)
+
+
+def gene_across_library(gene: Gene, library: SignatureLibrary) -> pd.DataFrame | None:
+    """The gene's value in every signature of a library, annotated, sorted by value; None when
+    the library does not measure the gene."""
+    matrices = library_open(slug=library.slug)
+    where = np.flatnonzero(matrices.genes == gene.entrez_id)
+    if not len(where):
+        return None
+    values = np.asarray(matrices.logfc[where[0], :], dtype=np.float64)
+    notes = {
+        s["accession"]: s
+        for s in Signature.objects.filter(library=library).values(
+            "accession",
+            "perturbagen__name",
+            "perturbagen__accession",
+            "cell_line__name",
+            "dose",
+            "dose_unit",
+            "time",
+            "time_unit",
+        )
+    }
+    frame = pd.DataFrame({"signature": matrices.signature_ids, "value": values}).dropna()
+    extra = pd.DataFrame([notes.get(a, {"accession": a}) for a in frame.signature])
+    frame = pd.concat([frame.reset_index(drop=True), extra.drop(columns="accession")], axis=1)
+    return frame.sort_values("value", kind="stable").reset_index(drop=True)
+
+
+def gene_extreme_signatures(gene: Gene, *, n_extreme: int = 100, limit: int = 200) -> pd.DataFrame:
+    """Signatures (all public libraries) where the gene is among the ``n_extreme`` highest or
+    lowest values (rank 1 = most extreme in that direction)."""
+    rows = []
+    for library in SignatureLibrary.objects.filter(is_public=True).order_by("name"):
+        matrices = library_open(slug=library.slug)
+        where = np.flatnonzero(matrices.genes == gene.entrez_id)
+        if not len(where):
+            continue
+        values = np.asarray(matrices.logfc, dtype=np.float64)
+        mine = values[where[0]]
+        filled = np.where(np.isnan(values), 0.0, values)
+        higher = (filled > np.where(np.isnan(mine), np.inf, mine)).sum(axis=0) + 1
+        lower = (filled < np.where(np.isnan(mine), -np.inf, mine)).sum(axis=0) + 1
+        for j in np.flatnonzero((higher <= n_extreme) & (mine > 0)):
+            rows.append((library.slug, matrices.signature_ids[j], "up", int(higher[j]), mine[j]))
+        for j in np.flatnonzero((lower <= n_extreme) & (mine < 0)):
+            rows.append((library.slug, matrices.signature_ids[j], "down", int(lower[j]), mine[j]))
+    frame = pd.DataFrame(rows, columns=["library", "signature", "direction", "rank", "value"])
+    return frame.sort_values(["rank", "library"], kind="stable").head(limit).reset_index(drop=True)
+
+
+def gene_in_dataset(gene: Gene, dataset, field: str) -> tuple[pd.Series, pd.Series] | None:
+    """The gene's values across a dataset's samples and each sample's ``field`` value."""
+    from catalog.storage import dataset_matrix
+
+    matrix = dataset_matrix(dataset)
+    keys = {gene.symbol.upper(), str(gene.entrez_id)}
+    hits = [f for f in matrix.index if str(f).upper() in keys]
+    if not hits:
+        return None
+    values = matrix.loc[hits[0]].astype(float)
+    meta = dict(dataset.samples.values_list("name", "metadata"))
+    groups = pd.Series({name: str((m or {}).get(field, "NA")) for name, m in meta.items()})
+    return values, groups
+
+
+def perturbagen_connection_series(perturbagen, query: Signature) -> pd.DataFrame:
+    """Pearson r of each signature of the perturbagen with ``query`` over their shared genes,
+    with cell line, dose and time (for dose–response and time plots)."""
+    signatures = list(
+        Signature.objects.filter(perturbagen=perturbagen).select_related("cell_line", "library")
+    )
+    accessions = [s.accession for s in signatures if s.accession != query.accession]
+    if not accessions:
+        return pd.DataFrame()
+    matrix = signature_columns([query.accession, *accessions])
+    target = matrix[query.accession]
+    rows = []
+    for s in signatures:
+        if s.accession == query.accession:
+            continue
+        pair = pd.concat([target, matrix[s.accession]], axis=1).dropna()
+        r = float(np.corrcoef(pair.iloc[:, 0], pair.iloc[:, 1])[0, 1]) if len(pair) > 2 else np.nan
+        rows.append(
+            {
+                "signature": s.accession,
+                "cell_line": s.cell_line.name if s.cell_line else "",
+                "dose": s.dose,
+                "dose_unit": s.dose_unit,
+                "time": s.time,
+                "time_unit": s.time_unit,
+                "similarity": r,
+                "n_genes": len(pair),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def perturbagen_consensus(perturbagen, *, top: int = 25) -> tuple[pd.DataFrame, list[str]]:
+    """Consensus (MODZ) of the perturbagen's signatures in its largest library: top genes up
+    and down, and the signatures used. MODZ weights replicates by their agreement (l1000)."""
+    from analysis.engine.l1000 import modz
+
+    by_library: dict[str, list[str]] = {}
+    for acc, slug in Signature.objects.filter(perturbagen=perturbagen).values_list(
+        "accession", "library__slug"
+    ):
+        by_library.setdefault(slug, []).append(acc)
+    if not by_library:
+        return pd.DataFrame(), []
+    accessions = max(by_library.values(), key=len)
+    matrix = signature_columns(accessions).dropna(how="any")
+    if matrix.empty:
+        return pd.DataFrame(), accessions
+    consensus = pd.Series(modz(matrix.to_numpy()).signature, index=matrix.index)
+    order = consensus.sort_values(kind="stable")
+    chosen = pd.concat([order.tail(top)[::-1], order.head(top)])
+    names = symbols(chosen.index)
+    frame = pd.DataFrame(
+        {
+            "entrez": chosen.index,
+            "symbol": [names.get(int(g), str(g)) for g in chosen.index],
+            "consensus": chosen.to_numpy(),
+        }
+    )
+    return frame, accessions

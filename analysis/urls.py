@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analysis import views, views_workflows
+from analysis import views, views_interpret, views_workflows
 
 app_name = "analysis"
 urlpatterns = [
@@ -20,5 +20,19 @@ urlpatterns = [
         "datasets/<str:accession>/build/groups/",
         views_workflows.build_groups,
         name="build-groups",
+    ),
+    # interpretation (issue 7): launch buttons, pathway page, gene network, group analysis
+    path("interpret/launch/", views_interpret.interpret_launch, name="interpret-launch"),
+    path("pathways/<slug:slug>/", views_interpret.pathway_detail, name="pathway-detail"),
+    path(
+        "signatures/<str:accession>/network/",
+        views_interpret.signature_network,
+        name="signature-network",
+    ),
+    path("group-analysis/", views_interpret.group_analysis, name="group-analysis"),
+    path(
+        "perturbagens/<str:accession>/connections/",
+        views_interpret.perturbagen_connections,
+        name="perturbagen-connections",
     ),
 ]
