@@ -200,6 +200,8 @@ def _has_header(rows: list[list[str]]) -> bool:
 def _full_payload(body, gene: int, logfc: int, p: int | None, *, decimal_comma, first_line):
     genes = [_gene_id(row[gene]) if gene < len(row) else "" for row in body]
     values = _numbers(body, logfc, "logFC", decimal_comma=decimal_comma, first_line=first_line)
+    if any(math.isinf(v) for v in values):
+        raise UploadError("logFC values must be finite numbers (found an infinite value)")
     keep = [i for i, g in enumerate(genes) if g and not math.isnan(values[i])]
     notes = []
     if len(keep) < len(genes):
@@ -371,6 +373,8 @@ def parse_upload(*, data: bytes | None = None, text: str | None = None, filename
 
 def _parse_text(text: str) -> ParsedUpload:
     rows, delim = split_rows(text)
+    if delim is None and all("|" in "".join(row) for row in rows[:5]):
+        raise UploadError("the table is separated by '|': use tabs, commas or semicolons")
     if (len(rows) == 1 or delim in (",", None)) and _is_gene_list(rows):
         rows = [[g] for r in rows for g in r if g]  # genes on one line, or comma-separated
     return table_payload(rows, decimal_comma=delim == ";")

@@ -5,6 +5,7 @@
   var form = document.getElementById("build-form");
   if (!form) return;
   var timer = null;
+  var latest = 0; // answers can arrive out of order: only the newest request is shown
 
   function predicate(role) {
     var parts = [];
@@ -23,9 +24,11 @@
   function refresh() {
     var params = new URLSearchParams();
     ["treatment", "baseline"].forEach(function (role) { params.set(role, form.elements[role].value); });
+    var ticket = ++latest;
     fetch(form.dataset.groupsUrl + "?" + params.toString(), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
+        if (ticket !== latest) return;
         showCount("treatment", data.treatment);
         showCount("baseline", data.baseline);
         var overlap = document.getElementById("group-overlap");

@@ -8,6 +8,7 @@
   var metric = form.querySelector("select[name=metric]");
   var FIT = { signature: ["pearson", "weighted", "extreme", "updown"], updown: ["updown"], genes: ["randomset"] };
   var timer = null;
+  var latest = 0; // only the newest answer is shown
 
   function kindLabel(s) {
     if (s.kind === "signature") return "full signature" + (s.has_pvalues ? " with p-values" : "");
@@ -38,9 +39,10 @@
     ["text", "up", "down"].forEach(function (k) { body.append(k, form.querySelector("[name=" + k + "]").value); });
     if (!file && !["text", "up", "down"].some(function (k) { return body.get(k).trim(); })) return;
     body.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+    var ticket = ++latest;
     fetch(form.dataset.recogniseUrl, { method: "POST", body: body, credentials: "same-origin" })
       .then(function (r) { return r.json(); })
-      .then(show)
+      .then(function (data) { if (ticket === latest) show(data); })
       .catch(function () { /* the "Check genes" button still works without this */ });
   }
 

@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var PAGE = 25;
-  var MAX_ROWS = 10000;
+  var MAX_ROWS = 25000;
   var LINKS = {
     signature: function (row) { return "/signatures/" + encodeURIComponent(row.signature) + "/"; },
     perturbagen: function (row) {
