@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from analysis.models import AnalysisRun
+from analysis.runners import RunInputError
 from analysis.selectors import run_list_visible, run_summary, run_table, run_table_names
 from analysis.services import analysis_cancel, analysis_rerun
 
@@ -66,7 +67,11 @@ def run_cancel(request, run_id: int):
 @require_POST
 def run_again(request, run_id: int):
     run = _visible_run(request, run_id)
-    new = analysis_rerun(run=run, user=request.user)
+    try:
+        new = analysis_rerun(run=run, user=request.user)
+    except RunInputError as exc:  # e.g. its library or source is gone since
+        messages.error(request, f"This run cannot be run again: {exc}")
+        return redirect("analysis:run-detail", run_id=run.pk)
     remember_run(request, new)
     return redirect("analysis:run-detail", run_id=new.pk)
 

@@ -53,7 +53,10 @@ class AnalysisRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(request=None, responses={201: AnalysisRunSerializer})
     @action(detail=True, methods=["post"])
     def rerun(self, request, pk=None):
-        run = analysis_rerun(run=self.get_object(), user=request.user)
+        try:
+            run = analysis_rerun(run=self.get_object(), user=request.user)
+        except RunInputError as exc:  # e.g. its library or source is gone since
+            raise ValidationError({"params": [str(exc)]}) from exc
         run.refresh_from_db()
         return Response(self.get_serializer(run).data, status=status.HTTP_201_CREATED)
 

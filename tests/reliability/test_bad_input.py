@@ -390,3 +390,16 @@ def test_downloaded_spreadsheets_never_start_a_text_cell_with_a_formula(world, c
         cells = [[str(a), str(b)] for a, b in sheet.iter_rows(min_row=2, values_only=True)]
     assert [gene for gene, _ in cells] == ["'" + name for name in HOSTILE]
     assert {float(value) for _, value in cells} == {-1.5}  # numbers stay numbers
+
+
+def test_running_again_a_run_whose_inputs_are_gone_is_refused_with_a_reason(world, client, state):
+    client.force_login(world.users["owner"])
+    run = world.private_run  # its params name no source any more
+    before = state()
+    response = client.post(f"/api/v1/analyses/{run.pk}/rerun/")
+    _count("api")
+    assert response.status_code == 400
+    assert "source" in response.json()["params"][0]
+    page = client.post(f"/runs/{run.pk}/again/", follow=True)
+    assert "cannot be run again" in page.content.decode()
+    assert state() == before

@@ -1,0 +1,201 @@
+"""Faults: a worker killed mid-run, the database going away, a damaged library, a failed import."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from signatures import io
+from tests.conftest import ROOT
+from tests.factories import catalogue_state
+
+FAULTS: dict[str, int] = {}
+
+
+def _fault(name: str) -> None:
+    FAULTS[name] = FAULTS.get(name, 0) + 1
+
+
+# --- a worker killed in the middle of a run -----------------------------------------------
+
+
+def _manage(env: dict, *args: str, timeout: float = 120) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def _run_row(db: Path, run_id: int) -> tuple:
+    with sqlite3.connect(db, timeout=30) as con:
+        return con.execute(
+            "SELECT status, progress, result_dir, error FROM analysis_analysisrun WHERE id = ?",
+            (run_id,),
+        ).fetchone()
+
+
+def test_a_worker_killed_mid_run_leaves_the_run_failed_after_the_reaper_and_no_result(tmp_path):
+    db = tmp_path / "portal.sqlite3"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.reliability.fault_settings",
+        "DJANGO_DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{db}",
+        "PORTAL_DATA_DIR": str(tmp_path / "data"),
+        "Q_WORKERS": "1",
+    }
+    _manage(env, "migrate", "--noinput")
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: kill -9 takes the cluster's children
+    )
+    try:
+        submit = (
+            "from analysis.services import analysis_submit;"
+            "print(analysis_submit(user=None, kind='reliability_slow', params={'steps': 600}).pk)"
+        )
+        run_id = int(_manage(env, "shell", "-c", submit).strip().splitlines()[-1])
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            status, progress, *_ = _run_row(db, run_id)
+            if status == "running" and progress >= 3:
+                break
+            time.sleep(0.2)
+        assert (status, progress >= 3) == ("running", True), "the worker never started the run"
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+    _fault("worker killed (SIGKILL to the qcluster process group)")
+    time.sleep(1.2)
+    assert _run_row(db, run_id)[0] == "running"  # nobody told the row: the reaper must
+    out = _manage(env, "reap_stale_runs", "--minutes=0")
+    status, _, result_dir, error = _run_row(db, run_id)
+    assert "1 stale run(s) marked failed" in out
+    assert status == "failed"
+    assert "stopped" in error
+    assert result_dir == ""
+    assert not (tmp_path / "data" / "runs" / str(run_id)).exists()
+
+
+# --- the database goes away and comes back -----------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_portal_answers_503_while_the_database_is_down_and_recovers(client):
+    assert client.get("/datasets/").status_code == 200
+    saved, live = dict(connection.settings_dict), connection.connection
+    if connection.vendor == "sqlite":
+        # The in-memory test database ignores close(): put its connection aside instead.
+        connection.connection = None
+        connection.settings_dict["NAME"] = "/nonexistent-dir/portal.sqlite3"
+    else:
+        connection.close()
+        connection.settings_dict["PORT"] = "1"  # nothing listens there
+    try:
+        _fault("database unreachable")
+        page = client.get("/datasets/")
+        api = client.get("/api/v1/datasets/")
+        health = client.get("/healthz")
+    finally:
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+        if connection.vendor == "sqlite":
+            connection.connection = live
+    assert page.status_code == 503
+    assert "temporarily unavailable" in page.content.decode()
+    assert page["Retry-After"]
+    assert api.status_code == 503
+    assert "database" in api.json()["detail"]
+    assert health.status_code == 503
+    assert client.get("/datasets/").status_code == 200  # back without a restart
+
+
+# --- a damaged or missing library ---------------------------------------------------------
+
+QUERY = {
+    "library": "public-lib",
+    "metric": "pearson",
+    "top": 3,
+    "query": {"genes": [f"RELG{i}" for i in range(1, 31)], "logFC": list(range(30))},
+}
+
+
+def _version_dir(slug: str) -> Path:
+    return io.library_root(slug=slug) / io._current_path(slug)[0]
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "truncate", "delete"])
+def test_a_damaged_library_gets_a_clear_503_never_numbers(world, client, damage):
+    files = sorted(p for p in _version_dir("public-lib").glob("*.npy"))
+    target = files[0]
+    if damage == "flip a byte":
+        data = bytearray(target.read_bytes())
+        data[-1] ^= 0xFF
+        target.write_bytes(bytes(data))
+    elif damage == "truncate":
+        target.write_bytes(target.read_bytes()[:-8])
+    else:
+        target.unlink()
+    io.library_open.cache_clear()
+    _fault(f"library file: {damage}")
+    response = client.post("/api/v1/connectivity/", QUERY, content_type="application/json")
+    assert response.status_code == 503
+    detail = response.json()["detail"]
+    assert target.name in detail
+    assert "rows" not in response.json()
+
+
+# --- an import that fails half-way ------------------------------------------------------
+
+
+def test_a_library_import_failing_half_way_leaves_the_old_version_serving(
+    world, client, tmp_path, settings, monkeypatch
+):
+    first = client.post("/api/v1/connectivity/", QUERY, content_type="application/json").json()
+    before = catalogue_state(settings.DATA_DIR)
+    rng = np.random.default_rng(5)
+    genes = np.arange(5001, 5061)
+    header = "gene\t" + "\t".join(f"NEW_{j}" for j in range(8))
+    body = "".join(
+        f"{g}\t" + "\t".join(f"{v:.4f}" for v in rng.standard_normal(8)) + "\n" for g in genes
+    )
+    (tmp_path / "logfc.tsv").write_text(header + "\n" + body)
+
+    def disk_full(*args, **kwargs):  # the new version's files are half written at this point
+        raise OSError("No space left on device (injected)")
+
+    monkeypatch.setattr(io, "_derive_layouts", disk_full)
+    with pytest.raises((CommandError, OSError)):
+        call_command(
+            "import_library",
+            "--slug=public-lib",
+            "--name=Public library",
+            "--kind=chemical",
+            f"--logfc={tmp_path / 'logfc.tsv'}",
+        )
+    _fault("import failing half-way")
+    assert catalogue_state(settings.DATA_DIR) == before
+    io.library_open.cache_clear()
+    again = client.post("/api/v1/connectivity/", QUERY, content_type="application/json").json()
+    assert again["version"] == first["version"]
+    assert again["rows"] == first["rows"]
