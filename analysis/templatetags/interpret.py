@@ -11,13 +11,17 @@ import pandas as pd
 from django import template
 
 from analysis import interpret, plots
+from analysis.runners import RunInputError
 from analysis.views_interpret import bokeh_context
 from catalog.selectors import dataset_list
+from signatures.io import LibraryCorrupt
 from signatures.models import Signature, SignatureLibrary
 
 register = template.Library()
 TOP_VALUES = 50
 TOP_PERTURBAGENS = 15
+#: A catalogue row whose library has no (or unreadable) stored values: say so, do not crash.
+VALUES_MISSING = (FileNotFoundError, KeyError, LibraryCorrupt)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -43,7 +47,14 @@ def _collections_of(user) -> list:
 
 @register.inclusion_tag("analysis/enrich_signature_panel.html", takes_context=True)
 def signature_interpretation(context, signature: Signature):
-    values = interpret.signature_values(signature)
+    try:
+        values = interpret.signature_values(signature)
+    except VALUES_MISSING as exc:
+        return {
+            "signature": signature,
+            "missing": str(exc),
+            "csrf_token": context.get("csrf_token"),
+        }
     volcano = plots.volcano(
         values.assign(gene=values.symbol), gene="gene", p="pValue", fdr=None, title="Volcano plot"
     )
@@ -66,7 +77,10 @@ def _chosen_library(request, gene):
     wanted = request.GET.get("library") if request else None
     ordered = sorted(libraries, key=lambda lib: lib.slug != wanted)
     for library in ordered:
-        frame = interpret.gene_across_library(gene, library)
+        try:
+            frame = interpret.gene_across_library(gene, library)
+        except VALUES_MISSING:
+            continue
         if frame is not None:
             return library, libraries, frame
     return None, libraries, None
@@ -103,11 +117,18 @@ def gene_interpretation(context, gene):
         "libraries": libraries,
         "down": _records(down) if len(down) else [],
         "up": _records(up) if len(up) else [],
-        "extreme": _records(interpret.gene_extreme_signatures(gene)),
+        "extreme": _records(_extreme(gene)),
         "datasets": datasets,
         "box": box,
         "figures": bokeh_context(figures),
     }
+
+
+def _extreme(gene) -> pd.DataFrame:
+    try:
+        return interpret.gene_extreme_signatures(gene)
+    except VALUES_MISSING:
+        return pd.DataFrame()
 
 
 def _dataset_box(request, gene, datasets) -> dict:
@@ -139,10 +160,14 @@ def perturbagen_interpretation(context, perturbagen):
     query = Signature.objects.filter(accession=query_acc).first() if query_acc else None
     query = query or (own[0] if own else None)
     figures, series = [], pd.DataFrame()
-    if query is not None and len(own) > 1:
-        series = interpret.perturbagen_connection_series(perturbagen, query)
-        figures += _dose_time_plots(series, query.accession)
-    consensus, used = interpret.perturbagen_consensus(perturbagen)
+    consensus, used = pd.DataFrame(), []
+    try:
+        if query is not None and len(own) > 1:
+            series = interpret.perturbagen_connection_series(perturbagen, query)
+            figures += _dose_time_plots(series, query.accession)
+        consensus, used = interpret.perturbagen_consensus(perturbagen)
+    except (*VALUES_MISSING, RunInputError):
+        pass  # the signatures' values are not stored: the section stays empty
     return {
         "perturbagen": perturbagen,
         "own": own,

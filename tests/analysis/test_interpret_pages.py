@@ -68,10 +68,14 @@ def test_the_gene_page_ranks_perturbagens_and_lists_extreme_signatures(client, d
     assert 'id="extreme-signatures"' in html
 
 
-def test_the_perturbagen_page_offers_a_consensus_signature(client, demo):
+def test_the_perturbagen_page_links_to_its_connections_and_consensus_signature(client, demo):
     page = client.get("/perturbagens/BRD-K81418486/")
+    assert b"/perturbagens/BRD-K81418486/connections/" in page.content
+    page = client.get(
+        "/perturbagens/BRD-K81418486/connections/", {"query": "trichostatin-a__SKB__trt_cp"}
+    )
     assert page.status_code == 200
-    assert b'id="consensus"' in page.content
+    assert b'id="consensus"' in page.content and b"HDAC inhibitor" in page.content
 
 
 def test_group_analysis_form_starts_a_run_or_explains_the_problem(
