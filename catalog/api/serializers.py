@@ -15,8 +15,8 @@ class CollectionSerializer(serializers.ModelSerializer):
 
 class DatasetSerializer(serializers.ModelSerializer):
     collection = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    organism = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    platform = serializers.SlugRelatedField(slug_field="accession", read_only=True)
+    organism = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    platform = serializers.SlugRelatedField(slug_field="accession", read_only=True, allow_null=True)
 
     class Meta:
         model = Dataset

@@ -15,8 +15,8 @@ def _strings(help_text: str) -> serializers.ListField:
 
 
 class SignatureLibrarySerializer(serializers.ModelSerializer):
-    organism = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    collection = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organism = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    collection = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = SignatureLibrary
@@ -42,12 +42,16 @@ class SignatureLibrarySerializer(serializers.ModelSerializer):
 
 class SignatureSerializer(serializers.ModelSerializer):
     library = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    perturbagen = serializers.SlugRelatedField(slug_field="accession", read_only=True)
+    perturbagen = serializers.SlugRelatedField(
+        slug_field="accession", read_only=True, allow_null=True
+    )
     perturbagen_name = serializers.CharField(
         source="perturbagen.name", read_only=True, allow_null=True
     )
-    cell_line = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    source_dataset = serializers.SlugRelatedField(slug_field="accession", read_only=True)
+    cell_line = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    source_dataset = serializers.SlugRelatedField(
+        slug_field="accession", read_only=True, allow_null=True
+    )
     metadata = serializers.DictField(read_only=True, help_text="Extra annotation of the source.")
 
     class Meta:
@@ -73,7 +77,9 @@ class SignatureSerializer(serializers.ModelSerializer):
 
 
 class PerturbagenSerializer(serializers.ModelSerializer):
-    target_gene = serializers.SlugRelatedField(slug_field="entrez_id", read_only=True)
+    target_gene = serializers.SlugRelatedField(
+        slug_field="entrez_id", read_only=True, allow_null=True
+    )
     synonyms = _strings("Other names.")
     moa = _strings("Mechanisms of action.")
     targets = _strings("Target gene symbols.")
@@ -100,7 +106,7 @@ class PerturbagenSerializer(serializers.ModelSerializer):
 
 
 class GeneSerializer(serializers.ModelSerializer):
-    organism = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    organism = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     synonyms = _strings("Other symbols.")
     ensembl_ids = _strings("Ensembl gene ids.")
 
