@@ -120,6 +120,8 @@ STATICFILES_DIRS = [BASE_DIR / "static", ("bokeh", str(bokehjs_path()))]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 
 # Upload limits (bytes / rows); bad or oversized input gets a clear error.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("PORTAL_MAX_REQUEST_BYTES", default=50 * 1024 * 1024)

@@ -11,6 +11,12 @@
       return row.perturbagen_id ? "/perturbagens/" + encodeURIComponent(row.perturbagen_id) + "/" : null;
     },
     entrez: function (row) { return /^\d+$/.test(String(row.entrez)) ? "/genes/" + row.entrez + "/" : null; },
+    // An enrichment term opens its pathway page, coloured by the run's signature.
+    term: function (row, table) {
+      if (!row.library || !table.dataset.run) return null;
+      return "/pathways/" + encodeURIComponent(row.library) + "/?term=" + encodeURIComponent(row.term) +
+        "&run=" + encodeURIComponent(table.dataset.run);
+    },
   };
 
   function display(value) {
@@ -71,7 +77,7 @@
         var tr = body.insertRow();
         columns.forEach(function (c) {
           var td = tr.insertCell();
-          var href = LINKS[c] && row[c] !== "" ? LINKS[c](row) : null;
+          var href = LINKS[c] && row[c] !== "" ? LINKS[c](row, table) : null;
           if (href) {
             var a = document.createElement("a");
             a.href = href;
