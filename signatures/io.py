@@ -15,9 +15,11 @@ Public API (other apps call only these):
 Layout of a version directory (see ``docs/store.md``): the raw values, signature-major float64
 (``logfc.npy``, ``pvalue.npy``: one contiguous row per signature, so a block of signatures is
 streamed in and a handful of signatures is re-scored exactly without strided reads), and the
-derived gene-major float32 screening layouts the fast connectivity kernels read one gene row at
-a time (``z``, ``y``, ``y2``, ``ext``, ``b``, ``by``), their per-signature sums (``moments``),
-the columns that have a missing value (``nan_columns``), the gene index and ``manifest.json``
+derived gene-major int8 screening layouts the fast connectivity kernels read one gene row at
+a time (``yq``, ``bq``, ``eq``: logFC, −log10 p and the extreme vector, each with a scale per
+signature), the signature-major gene indices of each extreme vector (``ext_index``), exact
+per-signature sums, scales and rounding errors (``moments``), the columns that have a missing
+value (``nan_columns``), the gene index and ``manifest.json``
 (shapes, dtypes, byte sizes, sha256 of every file). Every ``.npy`` has a 4096-byte header so
 its data starts on a page boundary.
 """
@@ -36,7 +38,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 PAGE = 4096
 BLOCK = 4096  # signatures per block when deriving the layouts
 N_EXTREME = 100
@@ -46,9 +48,11 @@ P_FLOOR = float(np.finfo(np.float32).tiny)
 #: larger ones get size, header and small-file hash checks (``library_verify`` does it all).
 FULL_VERIFY_BYTES = 512 * 1024 * 1024
 RAW = ("genes.npy", "signatures.json", "logfc.npy", "pvalue.npy")
-LAYOUTS = ("z", "y", "y2", "ext", "b", "by")
-MOMENTS = ("n", "z_sum", "z_sq", "y_sum", "y_sq", "ext_sum", "ext_sq", "b_sum", "b_sq")
-MOMENTS += ("by_sum", "by2_sum")
+#: int8 gene-major screening layouts (stored as ``<name>q.npy``): logFC, −log10 p, extreme.
+LAYOUTS = ("y", "b", "e")
+MOMENTS = ("n", "by_sum", "by2_sum") + tuple(
+    f"{name}_{part}" for name in LAYOUTS for part in ("sum", "sq", "scale", "err")
+)
 
 
 class LibraryCorrupt(RuntimeError):
@@ -62,11 +66,13 @@ class LibraryMatrices:
     genes: int64 Entrez ids (n_genes,); signature_ids: accessions in column order;
     logfc: float64 (n_genes, n_signatures) view of the signature-major file; pvalue: float64 of
     the same shape, or None. NaN marks a gene not measured in a signature.
-    layouts: gene-major float32 (n_genes, n_signatures) screening layouts, NaN replaced by 0:
-    ``z`` column-standardised logFC (centred, unit norm over the measured genes), ``y`` logFC,
-    ``y2`` logFC², and with p-values ``ext`` (extreme signed significance, top/bottom
-    ``n_extreme`` genes), ``b`` −log10 p, ``by`` b·logFC. moments: float64 (n_signatures,) sums
-    of those layouts (``MOMENTS``); nan_columns: int64 columns with any missing value.
+    layouts: gene-major int8 (n_genes, n_signatures) screening codes, NaN replaced by 0, value
+    ≈ moments[f"{name}_scale"][j]·code: ``y`` logFC and, with p-values, ``b`` −log10 p and
+    ``e`` the extreme signed significance (top/bottom ``n_extreme`` genes, else 0).
+    moments: float64 (n_signatures,) per name in ``MOMENTS``: exact sums of the float64 values
+    (``y_sum``, ``y_sq``, ``by_sum`` …), the int8 scales and rounding residual norms (``*_err``).
+    nan_columns: int64 columns with any missing value (always scored exactly); ext_index:
+    signature-major int16 (n_signatures, 2·n_extreme) gene indices of each extreme vector.
     """
 
     slug: str
@@ -79,6 +85,7 @@ class LibraryMatrices:
     layouts: dict = field(default_factory=dict)
     moments: dict = field(default_factory=dict)
     nan_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    ext_index: np.ndarray | None = None
     n_extreme: int = N_EXTREME
     p_floor: float = P_FLOOR
 
@@ -204,13 +211,16 @@ class LibraryWriter:
         if self._pvalue is not None:
             self._pvalue.flush()
         del self._logfc, self._pvalue
-        version = _content_hash(self.tmp)
+        hashes = _raw_hashes(self.tmp)
+        version = _content_hash(hashes)
         final = self.root / version
         if final.exists():
             shutil.rmtree(self.tmp)
         else:
             _derive_layouts(self.tmp, n_genes=len(self.genes), has_p=self.has_pvalues)
-            _write_manifest(self.tmp, slug=self.slug, version=version, has_p=self.has_pvalues)
+            _write_manifest(
+                self.tmp, slug=self.slug, version=version, has_p=self.has_pvalues, known=hashes
+            )
             self.tmp.rename(final)
         _write_current(self.root, version)
         library_open.cache_clear()
@@ -222,13 +232,16 @@ class LibraryWriter:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def _content_hash(directory: Path) -> str:
+def _raw_hashes(directory: Path) -> dict[str, str]:
+    return {name: _file_sha256(directory / name) for name in RAW if (directory / name).exists()}
+
+
+def _content_hash(hashes: dict[str, str]) -> str:
     digest = hashlib.sha256(f"format {FORMAT_VERSION}\n".encode())
     for name in RAW:
-        path = directory / name
-        if path.exists():
+        if name in hashes:
             digest.update(name.encode())
-            digest.update(_file_sha256(path).encode())
+            digest.update(hashes[name].encode())
     return digest.hexdigest()[:16]
 
 
@@ -240,16 +253,16 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def extreme_block(s: np.ndarray, gene_order: np.ndarray, n_extreme: int) -> np.ndarray:
-    """Extreme signed significance of a block of signatures (rows), NaN -> 0.
+def extreme_block(s: np.ndarray, gene_order: np.ndarray, n_extreme: int):
+    """Extreme signed significance of a block of signatures (rows), NaN -> 0, and its genes.
 
     s (B, G) with genes in any order; gene_order = argsort of the gene ids. Keeps the
     n_extreme largest and smallest finite s of each row (ties by gene id ascending on each
     side), all finite s when a row has ≤ 2·n_extreme of them (analysis.engine.connectivity).
+    Returns (values (B, G), kept gene indices (B, 2·n_extreme) int16, −1 padded).
     """
     s = s[:, gene_order]
     finite = np.isfinite(s)
-    out = np.where(finite, s, 0.0)
     desc = np.argsort(np.where(finite, -s, np.inf), axis=1, kind="stable")[:, :n_extreme]
     asc = np.argsort(np.where(finite, s, np.inf), axis=1, kind="stable")[:, :n_extreme]
     keep = np.zeros(s.shape, dtype=bool)
@@ -257,10 +270,60 @@ def extreme_block(s: np.ndarray, gene_order: np.ndarray, n_extreme: int) -> np.n
     keep[rows, desc] = True
     keep[rows, asc] = True
     keep |= (finite.sum(axis=1) <= 2 * n_extreme)[:, None]
-    out = np.where(keep & finite, out, 0.0)
-    result = np.empty_like(out)
-    result[:, gene_order] = out
-    return result
+    keep &= finite
+    values = np.empty(s.shape)
+    values[:, gene_order] = np.where(keep, s, 0.0)
+    kept = np.zeros(s.shape, dtype=bool)
+    kept[:, gene_order] = keep
+    row, gene = np.nonzero(kept)
+    first = np.searchsorted(row, np.arange(s.shape[0]))
+    index = np.full((s.shape[0], 2 * n_extreme), -1, dtype=np.int16)
+    index[row, np.arange(len(row)) - first[row]] = gene
+    return values, index
+
+
+def quantize(values: np.ndarray):
+    """int8 codes of each row of values (B, G): v ≈ scale·code, scale = max|v|/127 per row.
+
+    Returns (codes, scale (B,), err (B,)) with err = ‖v − scale·code‖₂ over the row (float64,
+    the exact rounding residual: the screening error bounds use it).
+    """
+    scale = np.abs(values).max(axis=1) / 127.0
+    safe = np.where(scale > 0, scale, 1.0)
+    codes = np.rint(values / safe[:, None]).astype(np.int8)
+    resid = values - codes * scale[:, None]
+    return codes, scale, np.sqrt((resid * resid).sum(axis=1))
+
+
+def derive_block(y, p, gene_order, *, n_extreme: int = N_EXTREME, p_floor: float = P_FLOOR):
+    """Screening layouts and per-signature moments of a block of signatures (rows).
+
+    y, p: float64 (B, G) signature-major (p may be None). Returns (codes, moments, ext_index):
+    codes = int8 (B, G) per layout (``y`` logFC, ``b`` −log10 p, ``e`` extreme vector; NaN
+    -> 0), moments = float64 (B,) per name in ``MOMENTS`` (exact sums of the float64 values,
+    the int8 scales and rounding residual norms), ext_index = (B, 2·n_extreme) int16 or None.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    fin = np.isfinite(y)
+    y0 = np.where(fin, y, 0.0)
+    dense = {"y": y0}
+    moments = {"n": fin.sum(axis=1).astype(np.float64)}
+    ext_index = None
+    if p is not None:
+        p = np.asarray(p, dtype=np.float64)
+        ok = fin & np.isfinite(p)
+        b = np.where(ok, -np.log10(np.fmax(np.where(ok, p, 1.0), p_floor)), 0.0)
+        s = np.where(ok, np.sign(y0) * b, np.nan)
+        dense["b"] = b
+        dense["e"], ext_index = extreme_block(s, gene_order, n_extreme)
+        moments["by_sum"] = (b * y0).sum(axis=1)
+        moments["by2_sum"] = (b * y0 * y0).sum(axis=1)
+    codes = {}
+    for name, values in dense.items():
+        moments[f"{name}_sum"] = values.sum(axis=1)
+        moments[f"{name}_sq"] = (values * values).sum(axis=1)
+        codes[name], moments[f"{name}_scale"], moments[f"{name}_err"] = quantize(values)
+    return codes, moments, ext_index
 
 
 def _derive_layouts(directory: Path, *, n_genes: int, has_p: bool) -> None:
@@ -269,69 +332,46 @@ def _derive_layouts(directory: Path, *, n_genes: int, has_p: bool) -> None:
     genes = _npy_map(directory / "genes.npy")
     order = np.argsort(np.asarray(genes), kind="stable")
     n_sig = logfc.shape[0]
-    names = LAYOUTS if has_p else ("z", "y", "y2")
+    names = LAYOUTS if has_p else ("y",)
     out = {
-        name: _npy_create(directory / f"{name}.npy", np.float32, (n_genes, n_sig)) for name in names
+        name: _npy_create(directory / f"{name}q.npy", np.int8, (n_genes, n_sig)) for name in names
     }
+    index = (
+        _npy_create(directory / "ext_index.npy", np.int16, (n_sig, 2 * N_EXTREME))
+        if has_p
+        else None
+    )
     moments = {name: np.zeros(n_sig) for name in MOMENTS}
     nan_cols = []
     for start in range(0, n_sig, BLOCK):
         stop = min(start + BLOCK, n_sig)
-        blocks = _derive_block(
-            logfc[start:stop], None if pvalue is None else pvalue[start:stop], order
-        )
-        for name, values in blocks.items():
-            if name in out:
-                out[name][:, start:stop] = values.T
-            _accumulate(moments, name, values, start, stop)
         y = np.asarray(logfc[start:stop])
+        p = None if pvalue is None else np.asarray(pvalue[start:stop])
+        codes, block_moments, ext_index = derive_block(y, p, order)
+        for name, values in codes.items():
+            out[name][:, start:stop] = values.T
+        for name, values in block_moments.items():
+            moments[name][start:stop] = values
+        if index is not None:
+            index[start:stop] = ext_index
         bad = ~np.isfinite(y)
-        if pvalue is not None:
-            bad |= ~np.isfinite(np.asarray(pvalue[start:stop]))
-        moments["n"][start:stop] = np.isfinite(y).sum(axis=1)
+        if p is not None:
+            bad |= ~np.isfinite(p)
         nan_cols.extend((start + np.flatnonzero(bad.any(axis=1))).tolist())
-    for array in out.values():
+    for array in [*out.values(), *([] if index is None else [index])]:
         array.flush()
-    del out
+    del out, index
     _npy_save(directory / "moments.npy", np.stack([moments[m] for m in MOMENTS]))
     _npy_save(directory / "nan_columns.npy", np.asarray(nan_cols, dtype=np.int64))
 
 
-def _derive_block(y: np.ndarray, p: np.ndarray | None, order: np.ndarray) -> dict:
-    y = np.asarray(y, dtype=np.float64)
-    fin = np.isfinite(y)
-    y0 = np.where(fin, y, 0.0)
-    n = fin.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        d = np.where(fin, y0 - y0.sum(axis=1, keepdims=True) / np.maximum(n, 1), 0.0)
-        norm = np.sqrt((d * d).sum(axis=1, keepdims=True))
-        z = np.where(norm > 0, d / norm, 0.0)
-    blocks = {"z": z, "y": y0, "y2": y0 * y0}
-    if p is not None:
-        p = np.asarray(p, dtype=np.float64)
-        ok = fin & np.isfinite(p)
-        b = np.where(ok, -np.log10(np.fmax(np.where(ok, p, 1.0), P_FLOOR)), 0.0)
-        s = np.where(ok, np.sign(y0) * b, np.nan)
-        blocks.update(ext=extreme_block(s, order, N_EXTREME), b=b, by=b * y0)
-        blocks["_by2"] = b * y0 * y0
-    return blocks
-
-
-def _accumulate(moments: dict, name: str, values: np.ndarray, start: int, stop: int) -> None:
-    v = values.astype(np.float32).astype(np.float64)  # sums of what is stored
-    if name in ("z", "y", "ext", "b"):
-        moments[f"{name}_sum"][start:stop] = v.sum(axis=1)
-        moments[f"{name}_sq"][start:stop] = (v * v).sum(axis=1)
-    elif name == "by":
-        moments["by_sum"][start:stop] = v.sum(axis=1)
-    elif name == "_by2":
-        moments["by2_sum"][start:stop] = values.sum(axis=1)
-
-
-def _write_manifest(directory: Path, *, slug: str, version: str, has_p: bool) -> None:
+def _write_manifest(
+    directory: Path, *, slug: str, version: str, has_p: bool, known: dict[str, str]
+) -> None:
     files = {}
     for path in sorted(directory.iterdir()):
-        entry = {"bytes": path.stat().st_size, "sha256": _file_sha256(path)}
+        sha = known[path.name] if path.name in known else _file_sha256(path)
+        entry = {"bytes": path.stat().st_size, "sha256": sha}
         if path.suffix == ".npy":
             dtype, shape, offset = _npy_header(path)
             entry.update(dtype=dtype.str, shape=list(shape), offset=offset)
@@ -413,10 +453,11 @@ def library_open(*, slug: str) -> LibraryMatrices:
     logfc = _npy_map(path / "logfc.npy")
     pvalue = _npy_map(path / "pvalue.npy") if manifest["has_pvalues"] else None
     layouts = {  # plain ndarray views of the maps: no np.memmap overhead per row
-        name: np.asarray(_npy_map(path / f"{name}.npy"))
+        name: np.asarray(_npy_map(path / f"{name}q.npy"))
         for name in LAYOUTS
-        if (path / f"{name}.npy").exists()
+        if (path / f"{name}q.npy").exists()
     }
+    index = path / "ext_index.npy"
     stacked = np.asarray(_npy_map(path / "moments.npy"))
     return LibraryMatrices(
         slug=slug,
@@ -429,6 +470,7 @@ def library_open(*, slug: str) -> LibraryMatrices:
         layouts=layouts,
         moments=dict(zip(manifest["moments"], stacked, strict=True)),
         nan_columns=np.asarray(_npy_map(path / "nan_columns.npy")),
+        ext_index=np.asarray(_npy_map(index)) if index.exists() else None,
         n_extreme=manifest["n_extreme"],
         p_floor=manifest["p_floor"],
     )
@@ -439,7 +481,7 @@ def library_verify(*, slug: str) -> str:
     version, path = _current_path(slug)
     manifest = _read_manifest(path)
     _check_files(path, manifest, full=True)
-    if _content_hash(path) != version:
+    if _content_hash(_raw_hashes(path)) != version:
         raise LibraryCorrupt(f"library {slug!r}: the raw files no longer hash to {version}")
     return version
 

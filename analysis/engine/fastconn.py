@@ -1,26 +1,26 @@
 """Fast connectivity: the reference metrics of ``analysis.engine.connectivity`` over the store.
 
 The store (``signatures.io``, ``docs/store.md``) keeps, next to the raw float64 values
-(signature-major), gene-major float32 *screening layouts*: ``z`` (column-standardised logFC),
-``y`` (logFC), ``y2`` (logFC²), ``ext`` (extreme signed significance), ``b`` (−log10 p) and
-``by`` (b·logFC), with their per-signature sums in ``moments``. Each metric is a handful of
-sums over gene rows of those layouts, so a query reads only the rows of the genes it needs
-(BLAS ``saxpy`` per row, or one ``gemv`` when most rows are needed):
+(signature-major), gene-major **int8 screening layouts** with one scale per signature: ``y``
+(logFC), ``b`` (−log10 p) and ``e`` (the extreme signed-significance vector), plus exact
+per-signature sums (``moments``), the rounding residual norm of every signature (``*_err``)
+and the gene indices of every extreme vector (``ext_index``). A query is answered in three
+steps:
 
-- pearson: r = x_c·z / |x_c| with full overlap (one gemv); otherwise from y and y2 row sums;
-- extreme: the query's ≤ 2·n_extreme non-zero genes against ``ext`` rows, plus moments;
-- updown: up rows and down rows of ``y``, the listed rows of ``y2``;
-- weighted: with w = a (query) + b (library), every weighted sum splits into products of the
-  query vectors with ``y``, ``y2``, ``b`` and ``by`` rows;
-- randomset: listed rows of ``b`` against the population moments.
-
-Screening is float32; the best candidates (top + a margin, widened until the margin holds) are
-then **re-scored exactly** in float64 from the raw values, with the same definitions as the
-reference (two-pass centred sums), so returned similarities and p-values equal the reference
-to ~1e-15. Signatures with a missing value (``nan_columns``) are always scored exactly.
-FDR is Benjamini–Hochberg over the whole library; it uses the screened p-values of rows that
-were not re-scored (relative error ~1e-6) and, when every row has the same nGenes (p monotone in
-the statistic), only the sorted prefix of p-values it needs.
+1. **Screen** every complete library column (no missing value) with one fused numba pass over
+   the int8 rows of the genes the query uses (both cores, ``analysis.engine.fastkernels``):
+   pearson with full overlap reads ``y`` once (1 byte per value); extreme reads only the ≤ 200
+   rows of the query's extreme genes; updown only the listed rows; weighted ``y`` and ``b``
+   together; each screened score comes with an **error bound** (rounding residuals through
+   Cauchy–Schwarz, plus float32 accumulation; for weighted a first-order bound, checked on
+   every query against the rows it re-scores).
+2. **Re-score exactly** (float64, the reference definitions) every column whose upper bound
+   reaches the k-th best lower bound, plus every column with a missing value: the returned
+   rows are provably the top k and their numbers equal the reference to ~1e-15.
+3. **FDR** (Benjamini–Hochberg over the library): exact rows are ranked above every screened
+   row whose p-value lower bound they beat; a returned row's adjusted p-value is exact once
+   the minimum over that prefix is below the screened rows' bound, else more rows are
+   re-scored.
 
 No Django here: the library is any object with the attributes of
 ``signatures.io.LibraryMatrices`` (``arrays_library`` builds one in memory).
@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
-from scipy.linalg import blas
 
+from analysis.engine import fastkernels as fk
 from analysis.engine.connectivity import (
     DEFAULT_MIN_OVERLAP,
     FullSignature,
@@ -46,9 +46,8 @@ from analysis.engine.stats import P_FLOOR, bh_fdr, p_from_r, random_set_z
 
 COLUMNS = ["signature", "column", "similarity", "pValue", "FDR", "nGenes", "lowOverlap"]
 ORDERS = ("abs", "up", "down")
-MARGIN = 1e-4  # screened statistics are trusted to this absolute error when choosing rows
-EXACT_BLOCK = 2048
-GEMV_FRACTION = 0.25  # above this share of gene rows one gemv beats a saxpy per row
+EPS32 = 2.0**-24  # float32 unit round-off
+EXACT_BLOCK = 4096
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,13 +61,20 @@ class ArraysLibrary:
     layouts: dict = field(default_factory=dict)
     moments: dict = field(default_factory=dict)
     nan_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    ext_index: np.ndarray | None = None
     n_extreme: int = 100
     p_floor: float = P_FLOOR
     version: str = "in-memory"
 
 
-def extreme_rows(s: np.ndarray, gene_order: np.ndarray, n_extreme: int) -> np.ndarray:
-    """Extreme vectors of a block of signatures s (B, G), NaN -> 0 (same rule as the store)."""
+def extreme_rows(s: np.ndarray, gene_order: np.ndarray, n_extreme: int):
+    """Extreme vectors of a block of signatures s (B, G), NaN -> 0, and their gene indices.
+
+    Same rule as ``signatures.io.extreme_block`` (the store): the n_extreme largest and
+    smallest finite s of each row, ties by gene id ascending (gene_order = argsort of the ids);
+    all finite s when a row has ≤ 2·n_extreme. Returns (values (B, G), indices (B, 2·n) int16,
+    −1 padded).
+    """
     s = s[:, gene_order]
     finite = np.isfinite(s)
     desc = np.argsort(np.where(finite, -s, np.inf), axis=1, kind="stable")[:, :n_extreme]
@@ -78,42 +84,50 @@ def extreme_rows(s: np.ndarray, gene_order: np.ndarray, n_extreme: int) -> np.nd
     keep[rows, desc] = True
     keep[rows, asc] = True
     keep |= (finite.sum(axis=1) <= 2 * n_extreme)[:, None]
-    out = np.where(keep & finite, s, 0.0)
-    result = np.empty_like(out)
-    result[:, gene_order] = out
-    return result
+    keep &= finite
+    values = np.empty(s.shape)
+    values[:, gene_order] = np.where(keep, s, 0.0)
+    kept = np.zeros(s.shape, dtype=bool)
+    kept[:, gene_order] = keep
+    row, gene = np.nonzero(kept)
+    first = np.searchsorted(row, np.arange(s.shape[0]))
+    index = np.full((s.shape[0], 2 * n_extreme), -1, dtype=np.int16)
+    index[row, np.arange(len(row)) - first[row]] = gene
+    return values, index
+
+
+def _quantize(values: np.ndarray):
+    scale = np.abs(values).max(axis=1) / 127.0
+    safe = np.where(scale > 0, scale, 1.0)
+    codes = np.rint(values / safe[:, None]).astype(np.int8)
+    resid = values - codes * scale[:, None]
+    return codes, scale, np.sqrt((resid * resid).sum(axis=1))
 
 
 def arrays_library(genes, logfc, pvalue, signature_ids, *, n_extreme: int = 100, p_floor=P_FLOOR):
     """Build the layouts of a (G, S) library in memory, as ``signatures.io`` does on disk."""
     genes = np.asarray(genes, dtype=np.int64)
-    y = np.asarray(logfc, dtype=np.float64).T
-    p = None if pvalue is None else np.asarray(pvalue, dtype=np.float64).T
+    y = np.ascontiguousarray(np.asarray(logfc, dtype=np.float64).T)
+    p = None if pvalue is None else np.ascontiguousarray(np.asarray(pvalue, dtype=np.float64).T)
     fin = np.isfinite(y)
     y0 = np.where(fin, y, 0.0)
-    n = fin.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        d = np.where(fin, y0 - y0.sum(axis=1, keepdims=True) / np.maximum(n, 1), 0.0)
-        norm = np.sqrt((d * d).sum(axis=1, keepdims=True))
-        z = np.where(norm > 0, d / norm, 0.0)
-    lay = {"z": z, "y": y0, "y2": y0 * y0}
+    dense = {"y": y0}
+    mom = {"n": fin.sum(axis=1).astype(np.float64)}
     bad = ~fin
-    mom = {"n": n[:, 0].astype(np.float64)}
+    ext_index = None
     if p is not None:
         ok = fin & np.isfinite(p)
         bad |= ~np.isfinite(p)
         b = np.where(ok, -np.log10(np.fmax(np.where(ok, p, 1.0), p_floor)), 0.0)
         s = np.where(ok, np.sign(y0) * b, np.nan)
-        lay.update(ext=extreme_rows(s, np.argsort(genes, kind="stable"), n_extreme), b=b)
-        lay["by"] = b * y0
-        mom["by2_sum"] = (b * y0 * y0).sum(axis=1)
-    layouts = {k: np.ascontiguousarray(v.T, dtype=np.float32) for k, v in lay.items()}
-    for name in ("z", "y", "ext", "b"):
-        if name in layouts:
-            v = layouts[name].astype(np.float64)
-            mom[f"{name}_sum"], mom[f"{name}_sq"] = v.sum(axis=0), (v * v).sum(axis=0)
-    if "by" in layouts:
-        mom["by_sum"] = layouts["by"].astype(np.float64).sum(axis=0)
+        dense["b"] = b
+        dense["e"], ext_index = extreme_rows(s, np.argsort(genes, kind="stable"), n_extreme)
+        mom["by_sum"], mom["by2_sum"] = (b * y0).sum(axis=1), (b * y0 * y0).sum(axis=1)
+    layouts = {}
+    for name, values in dense.items():
+        mom[f"{name}_sum"], mom[f"{name}_sq"] = values.sum(axis=1), (values * values).sum(axis=1)
+        codes, mom[f"{name}_scale"], mom[f"{name}_err"] = _quantize(values)
+        layouts[name] = np.ascontiguousarray(codes.T)
     return ArraysLibrary(
         genes=genes,
         signature_ids=tuple(signature_ids),
@@ -122,82 +136,16 @@ def arrays_library(genes, logfc, pvalue, signature_ids, *, n_extreme: int = 100,
         layouts=layouts,
         moments=mom,
         nan_columns=np.flatnonzero(bad.any(axis=1)).astype(np.int64),
+        ext_index=ext_index,
         n_extreme=n_extreme,
         p_floor=p_floor,
     )
-
-
-# --- row sums over the gene-major layouts ------------------------------------------------
-
-
-def _rowsum(matrix: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Σ_i weights_i · matrix[rows_i] as float64 (S,), accumulated in float32."""
-    n_genes, n_sig = matrix.shape
-    if len(rows) == 0:
-        return np.zeros(n_sig)
-    if len(rows) > GEMV_FRACTION * n_genes:
-        v = np.zeros(n_genes, dtype=np.float32)
-        np.add.at(v, rows, weights)
-        return (v @ matrix).astype(np.float64)
-    acc = np.zeros(n_sig, dtype=np.float32)
-    for g, w in zip(rows.tolist(), np.asarray(weights, dtype=np.float32).tolist(), strict=True):
-        if w != 0.0:
-            acc = blas.saxpy(matrix[g], acc, a=w)
-    return acc.astype(np.float64)
-
-
-def _rowsum_prod(m1: np.ndarray, m2: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Σ_i m1[rows_i]·m2[rows_i] (element-wise) as float64 (S,)."""
-    acc = np.zeros(m1.shape[1], dtype=np.float32)
-    tmp = np.empty(m1.shape[1], dtype=np.float32)
-    for g in rows.tolist():
-        np.multiply(m1[g], m2[g], out=tmp)
-        acc = blas.saxpy(tmp, acc)
-    return acc.astype(np.float64)
-
-
-class _Rows:
-    """The library rows a query uses (``rows``) and sums over them of any layout."""
-
-    def __init__(self, lib, rows: np.ndarray):
-        self.lib = lib
-        self.rows = rows
-        self.n_genes = len(lib.genes)
-        self.full = len(rows) == self.n_genes
-        mask = np.ones(self.n_genes, dtype=bool)
-        mask[rows] = False
-        self.complement = np.flatnonzero(mask)
-
-    def total(self, layout: str, moment: str) -> np.ndarray:
-        """Σ over the used rows of one layout (moment = its total over all genes)."""
-        if self.full:
-            return self.lib.moments[moment]
-        m = self.lib.layouts[layout]
-        if len(self.complement) < len(self.rows):
-            return self.lib.moments[moment] - _rowsum(
-                m, self.complement, np.ones(len(self.complement))
-            )
-        return _rowsum(m, self.rows, np.ones(len(self.rows)))
-
-    def total_prod(self, a: str, b: str, moment: str) -> np.ndarray:
-        if self.full:
-            return self.lib.moments[moment]
-        m1, m2 = self.lib.layouts[a], self.lib.layouts[b]
-        if len(self.complement) < len(self.rows):
-            return self.lib.moments[moment] - _rowsum_prod(m1, m2, self.complement)
-        return _rowsum_prod(m1, m2, self.rows)
 
 
 def _align(query_genes: np.ndarray, lib_genes: np.ndarray):
     position = pd.Index(lib_genes).get_indexer(query_genes)
     iq = np.flatnonzero(position >= 0)
     return iq, position[iq]
-
-
-def _corr(cov, vx, vy):
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = cov / np.sqrt(vx * vy)
-    return np.where((vx > 0) & (vy > 0), np.clip(r, -1.0, 1.0), np.nan)
 
 
 # --- the prepared query: what each metric needs ------------------------------------------
@@ -235,7 +183,7 @@ def _plan(query, lib, metric: str, n_updown: int) -> _Plan:
         s = np.sign(query.logfc) * -np.log10(np.maximum(query.pvalue, floor))
         ok = np.isfinite(s)
         genes = query.genes[ok]
-        ext = extreme_rows(s[ok][None, :], np.argsort(genes, kind="stable"), lib.n_extreme)[0]
+        ext = extreme_rows(s[ok][None, :], np.argsort(genes, kind="stable"), lib.n_extreme)[0][0]
         iq, il = _align(genes, lib.genes)
         return _Plan(metric, il, ext[iq])
     ok = np.isfinite(query.logfc)
@@ -254,151 +202,226 @@ def _plan(query, lib, metric: str, n_updown: int) -> _Plan:
     raise ValueError(f"unknown metric {metric!r}")
 
 
-# --- screening (float32 layouts, columns without missing values) -------------------------
+# --- screening: int8 layouts, complete columns, a score and an error bound per column -----
 
 
-def _screen(plan: _Plan, lib) -> tuple[np.ndarray, int]:
-    rows = _Rows(lib, plan.rows)
-    n = len(plan.rows)
-    lay = lib.layouts
-    if plan.metric == "randomset":
-        k = n
-        big_n = len(lib.genes)
-        mean = lib.moments["b_sum"] / big_n
-        var = lib.moments["b_sq"] / big_n - mean * mean
-        total = _rowsum(lay["b"], plan.rows, plan.x)
-        return random_set_z(total / max(k, 1), k, mean, var, big_n), k
-    if n < 3:
-        return np.full(len(lib.signature_ids), np.nan), n
-    if plan.metric == "pearson" and rows.full:
-        xc = plan.x - plan.x.mean()
-        return np.clip(_rowsum(lay["z"], plan.rows, xc / np.linalg.norm(xc)), -1, 1), n
-    if plan.metric in ("pearson", "updown"):
-        xc = plan.x - plan.x.mean()
-        cov = _rowsum(lay["y"], plan.rows, xc)
-        sy = rows.total("y", "y_sum")
-        vy = _rowsum(lay["y2"], plan.rows, np.ones(n)) - sy * sy / n
-        return _corr(cov, float(xc @ xc), vy), n
-    if plan.metric == "extreme":
-        nz = plan.x != 0
-        num = _rowsum(lay["ext"], plan.rows[nz], plan.x[nz])
-        se = rows.total("ext", "ext_sum")
-        se2 = rows.total_prod("ext", "ext", "ext_sq")
-        sq = plan.x.sum()
-        return _corr(num - sq * se / n, float(plan.x @ plan.x) - sq * sq / n, se2 - se * se / n), n
-    return _screen_weighted(plan, lib, rows), n
+@dataclass
+class _Screen:
+    r: np.ndarray  # screened score per column (float64)
+    bound: np.ndarray  # |exact − screened| ≤ bound (inf: must be re-scored)
+    n: int  # nGenes of every complete column
+    checked: bool = True  # False: the bound is first-order; check it on re-scored rows
 
 
-def _screen_weighted(plan: _Plan, lib, rows: _Rows) -> np.ndarray:
-    lay, x, a, r = lib.layouts, plan.x, plan.a, plan.rows
-    sw = np.full(len(lib.signature_ids), a.sum())
-    swx, swxx = np.full_like(sw, a @ x), np.full_like(sw, a @ (x * x))
-    swy, swyy, swxy = _rowsum(lay["y"], r, a), _rowsum(lay["y2"], r, a), _rowsum(lay["y"], r, a * x)
-    if lib.pvalue is not None:
-        sw = sw + rows.total("b", "b_sum")
-        swx = swx + _rowsum(lay["b"], r, x)
-        swxx = swxx + _rowsum(lay["b"], r, x * x)
-        swy = swy + rows.total("by", "by_sum")
-        swyy = swyy + rows.total_prod("by", "y", "by2_sum")
-        swxy = swxy + _rowsum(lay["by"], r, x)
+def _ratio(num, den):
     with np.errstate(invalid="ignore", divide="ignore"):
-        cov = swxy - swx * swy / sw
+        out = num / den
+    return np.where(den > 0, out, np.nan)
+
+
+def _f32(values) -> np.ndarray:
+    return np.ascontiguousarray(values, dtype=np.float32)
+
+
+def _partial_pearson(codes, scale, err, rows, x) -> tuple[np.ndarray, np.ndarray]:
+    """Pearson of x (rows) with the int8-coded columns over those rows, and its error bound.
+
+    The screened value is exactly the Pearson of x with the rounded column y' (up to float32
+    sums), and |r(x, y) − r(x, y')| ≤ 2‖y − y'‖ / ‖y' − ȳ'‖ with ‖y − y'‖ ≤ min(err, √n·scale/2).
+    """
+    n = len(rows)
+    xc = x - x.mean()
+    s1, s2, s3 = fk.moments_rows(codes, rows, _f32(xc))
+    s2, s3 = s2.astype(np.float64), s3.astype(np.float64)
+    sd = scale * np.sqrt(np.maximum(s3 - s2 * s2 / n, 0.0))
+    nx = float(np.sqrt(xc @ xc))
+    r = np.clip(_ratio(scale * s1, nx * sd), -1.0, 1.0)
+    resid = np.minimum(err, np.sqrt(n) * scale / 2)
+    rounding = (n + 2) * EPS32 * scale * np.sqrt(s3) * np.abs(xc).max() * np.sqrt(n) / nx
+    return r, _ratio(2 * resid + rounding, sd)
+
+
+def _screen(plan, lib) -> _Screen:
+    n_sig, n_genes = len(lib.signature_ids), len(lib.genes)
+    rows, n = plan.rows, len(plan.rows)
+    m = lib.moments
+    if plan.metric == "randomset":
+        return _screen_randomset(plan, lib)
+    if n < 3:
+        return _Screen(np.full(n_sig, np.nan), np.zeros(n_sig), n)
+    if plan.metric == "weighted":
+        return _screen_weighted(plan, lib)
+    name = "e" if plan.metric == "extreme" else "y"
+    codes, scale, err = lib.layouts[name], m[f"{name}_scale"], m[f"{name}_err"]
+    if n < n_genes or plan.metric == "updown":
+        r, bound = _partial_pearson(codes, scale, err, rows, plan.x)
+        return _Screen(r, bound, n)
+    # every library gene is used: the column sums are exact moments, one dot product is read
+    x = plan.x if plan.metric == "extreme" else plan.x - plan.x.mean()
+    nz = np.flatnonzero(x != 0)
+    s1 = fk.dot_rows(codes, rows[nz], _f32(x[nz])).astype(np.float64)
+    sx = float(x.sum())
+    vx = float(x @ x) - sx * sx / n
+    vy = m[f"{name}_sq"] - m[f"{name}_sum"] ** 2 / n
+    den = np.sqrt(vx * np.maximum(vy, 0.0))
+    r = np.clip(_ratio(scale * s1 - sx * m[f"{name}_sum"] / n, den), -1.0, 1.0)
+    nx = float(np.linalg.norm(x[nz]))
+    resid = nx * np.minimum(err, np.sqrt(len(nz)) * scale / 2)
+    rounding = (len(nz) + 2) * EPS32 * nx * (np.sqrt(m[f"{name}_sq"]) + err)
+    return _Screen(r, _ratio(resid + rounding, den), n)
+
+
+def _screen_weighted(plan, lib) -> _Screen:
+    n_sig, n = len(lib.signature_ids), len(plan.rows)
+    if lib.pvalue is None:  # no library weights: score everything exactly
+        return _Screen(np.zeros(n_sig), np.full(n_sig, np.inf), n)
+    m, x, a = lib.moments, plan.x, plan.a
+    o = fk.weighted_rows(lib.layouts["y"], lib.layouts["b"], plan.rows, _f32(x), _f32(a))
+    o = o.astype(np.float64)
+    sy, sb = m["y_scale"], m["b_scale"]
+    sw = a.sum() + sb * o[0]
+    swx = a @ x + sb * o[1]
+    swxx = a @ (x * x) + sb * o[2]
+    swy = sy * (o[3] + sb * o[4])
+    swyy = sy * sy * (o[5] + sb * o[6])
+    swxy = sy * (o[7] + sb * o[8])
+    with np.errstate(invalid="ignore", divide="ignore"):
         vx = swxx - swx * swx / sw
         vy = swyy - swy * swy / sw
-        r_w = cov / np.sqrt(vx * vy)
-    return np.where((sw > 0) & (vx > 0) & (vy > 0), r_w, np.nan)
+        r = (swxy - swx * swy / sw) / np.sqrt(vx * vy)
+    r = np.where((sw > 0) & (vx > 0) & (vy > 0), r, np.nan)
+    # logFC rounding: 2‖e‖_w/‖y'−ȳ'‖_w with ‖e‖_w ≤ scale/2·√Σw (exact for the rounded weights);
+    # weight rounding: first order, Σ_g |∂r/∂w_g|·sb/2 with Σx_c² ≈ n/Σw·‖x_c‖²_w
+    bound = _ratio(sy * np.sqrt(sw), np.sqrt(vy)) + sb * _ratio(n, sw) * (1 + np.abs(r))
+    bound += 8 * (n + 2) * EPS32 * (1 + np.abs(r))
+    return _Screen(r, np.where(np.isfinite(r), bound, np.inf), n, checked=False)
+
+
+def _screen_randomset(plan, lib) -> _Screen:
+    n_sig, n_genes, k = len(lib.signature_ids), len(lib.genes), len(plan.rows)
+    if lib.pvalue is None or k == 0:
+        return _Screen(np.zeros(n_sig), np.full(n_sig, np.inf), k)
+    m = lib.moments
+    total = m["b_scale"] * fk.dot_rows(lib.layouts["b"], plan.rows, np.ones(k, np.float32))
+    mean = m["b_sum"] / n_genes
+    var = m["b_sq"] / n_genes - mean * mean
+    z = random_set_z(total / k, k, mean, var, n_genes)
+    resid = np.sqrt(k) * np.minimum(m["b_err"], np.sqrt(k) * m["b_scale"] / 2)
+    resid += (k + 2) * EPS32 * (np.abs(total) + np.sqrt(k * m["b_sq"]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(var / k * (n_genes - k) / (n_genes - 1))
+    return _Screen(z, _ratio(resid / k, sd), k)
 
 
 # --- exact float64 scoring of chosen columns ---------------------------------------------
 
 
+def _signature_major(matrix) -> np.ndarray:
+    return np.asarray(matrix).T  # (S, G) C-contiguous view of the signature-major file
+
+
 def _exact(plan: _Plan, lib, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(similarity, nGenes) of library columns ``cols``, float64, the reference definitions."""
-    r_out = np.full(len(cols), np.nan)
-    n_out = np.zeros(len(cols), dtype=np.int64)
-    for start in range(0, len(cols), EXACT_BLOCK):
-        block = np.sort(cols[start : start + EXACT_BLOCK])
-        order = np.searchsorted(block, cols[start : start + EXACT_BLOCK])
-        r, n = _exact_block(plan, lib, block)
-        r_out[start : start + len(block)] = r[order]
-        n_out[start : start + len(block)] = n[order]
-    return r_out, n_out
-
-
-def _raw(matrix, cols, rows=None):
-    block = np.asarray(matrix.T[cols], dtype=np.float64)  # signature-major rows
-    return block if rows is None else block[:, rows]
-
-
-def _masked_pearson(x, y, mask):
-    """Two-pass Pearson per row of y (k, m) against x (m,) (or (k, m)) over mask."""
-    n = mask.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        xm = np.where(mask, x, 0.0).sum(axis=1) / n
-        ym = np.where(mask, y, 0.0).sum(axis=1) / n
-        dx = np.where(mask, x - xm[:, None], 0.0)
-        dy = np.where(mask, y - ym[:, None], 0.0)
-        sxx, syy = (dx * dx).sum(axis=1), (dy * dy).sum(axis=1)
-        r = np.clip((dx * dy).sum(axis=1) / np.sqrt(sxx * syy), -1.0, 1.0)
-    return np.where((n >= 3) & (sxx > 0) & (syy > 0), r, np.nan), n
-
-
-def _exact_block(plan: _Plan, lib, cols):
-    floor = lib.p_floor
+    cols = np.asarray(cols, dtype=np.int64)
     if plan.metric == "randomset":
         return _exact_randomset(plan, lib, cols)
-    if plan.metric == "extreme":
-        y = _raw(lib.logfc, cols)
-        p = _raw(lib.pvalue, cols)
-        s = np.sign(y) * -np.log10(np.maximum(p, floor))  # NaN p stays NaN
-        ext = extreme_rows(s, np.argsort(lib.genes, kind="stable"), lib.n_extreme)
-        ext = np.where(np.isfinite(s), ext, np.nan)[:, plan.rows]
-        return _masked_pearson(plan.x, ext, np.isfinite(ext))
-    y = _raw(lib.logfc, cols, plan.rows)
+    y = _signature_major(lib.logfc)
+    rows, x = plan.rows, plan.x.astype(np.float64)
     if plan.metric in ("pearson", "updown"):
-        return _masked_pearson(plan.x, y, np.isfinite(y))
-    w = np.broadcast_to(plan.a, y.shape)
-    mask = np.isfinite(y)
-    if lib.pvalue is not None:
-        pl = _raw(lib.pvalue, cols, plan.rows)
-        mask &= np.isfinite(pl)
-        w = w + -np.log10(np.maximum(pl, floor))
-    return _masked_weighted(plan.x, y, np.where(mask, w, 0.0), mask)
-
-
-def _masked_weighted(x, y, w, mask):
-    n = mask.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sw = w.sum(axis=1)
-        xw = np.where(mask, x, 0.0)
-        yw = np.where(mask, y, 0.0)
-        dx = np.where(mask, xw - (w * xw).sum(axis=1, keepdims=True) / sw[:, None], 0.0)
-        dy = np.where(mask, yw - (w * yw).sum(axis=1, keepdims=True) / sw[:, None], 0.0)
-        den = np.sqrt((w * dx * dx).sum(axis=1) * (w * dy * dy).sum(axis=1))
-        r = (w * dx * dy).sum(axis=1) / den
-    return np.where((n >= 3) & (sw > 0) & (den > 0), r, np.nan), n
+        return fk.exact_pearson(y, cols, rows, x)
+    p = y if lib.pvalue is None else _signature_major(lib.pvalue)
+    if plan.metric == "extreme":
+        return fk.exact_extreme(y, p, lib.ext_index, cols, rows, x, lib.p_floor)
+    return fk.exact_weighted(
+        y, p, cols, rows, x, plan.a.astype(np.float64), lib.pvalue is not None, lib.p_floor
+    )
 
 
 def _exact_randomset(plan: _Plan, lib, cols):
-    y = _raw(lib.logfc, cols)
-    if lib.pvalue is None:
-        score = np.abs(y)
-    else:
-        score = -np.log10(np.maximum(_raw(lib.pvalue, cols), lib.p_floor))
-        score[~np.isfinite(y)] = np.nan
-    ok = np.isfinite(score)
-    hits = ok & plan.in_list[None, :]
-    k = hits.sum(axis=1)
-    big_n = ok.sum(axis=1)
-    s0 = np.where(ok, score, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = s0.sum(axis=1) / big_n
-        var = (np.where(ok, s0 - mean[:, None], 0.0) ** 2).sum(axis=1) / big_n
-        hit_mean = np.where(hits, s0, 0.0).sum(axis=1) / k
-    return random_set_z(hit_mean, k, mean, var, big_n), k
+    r_out = np.full(len(cols), np.nan)
+    k_out = np.zeros(len(cols), dtype=np.int64)
+    y_all = _signature_major(lib.logfc)
+    for start in range(0, len(cols), EXACT_BLOCK):
+        part = cols[start : start + EXACT_BLOCK]
+        y = y_all[part]
+        if lib.pvalue is None:
+            score = np.abs(y)
+        else:
+            score = -np.log10(np.maximum(_signature_major(lib.pvalue)[part], lib.p_floor))
+            score[~np.isfinite(y)] = np.nan
+        ok = np.isfinite(score)
+        hits = ok & plan.in_list[None, :]
+        k = hits.sum(axis=1)
+        big_n = ok.sum(axis=1)
+        s0 = np.where(ok, score, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = s0.sum(axis=1) / big_n
+            var = (np.where(ok, s0 - mean[:, None], 0.0) ** 2).sum(axis=1) / big_n
+            hit_mean = np.where(hits, s0, 0.0).sum(axis=1) / k
+        r_out[start : start + len(part)] = random_set_z(hit_mean, k, mean, var, big_n)
+        k_out[start : start + len(part)] = k
+    return r_out, k_out
 
 
-# --- ranking, p-values and FDR -------------------------------------------------------------
+# --- choosing the rows, p-values and FDR -----------------------------------------------------
+
+
+class _State:
+    """Scores of every column: screened (with a bound) until re-scored exactly."""
+
+    def __init__(self, plan, lib, screen: _Screen):
+        n_sig = len(lib.signature_ids)
+        self.plan, self.lib = plan, lib
+        self.r = np.asarray(screen.r, dtype=np.float64).copy()
+        bound = np.asarray(screen.bound, dtype=np.float64)
+        self.bound = np.where(np.isfinite(self.r) & ~np.isnan(bound), bound, np.inf)
+        self.n = np.full(n_sig, screen.n, dtype=np.int64)
+        self.exact = np.zeros(n_sig, dtype=bool)
+        self.checked = screen.checked
+        self.widened = False
+        if len(lib.nan_columns):
+            self.rescore(lib.nan_columns)
+
+    def rescore(self, cols: np.ndarray) -> None:
+        cols = cols[~self.exact[cols]]
+        if not len(cols):
+            return
+        r, n = _exact(self.plan, self.lib, cols)
+        if not self.checked:  # a first-order bound: widen every bound if it was exceeded
+            seen = ~np.isin(cols, self.lib.nan_columns) & np.isfinite(r) & np.isfinite(self.r[cols])
+            ratio = np.abs(r[seen] - self.r[cols][seen]) / self.bound[cols][seen]
+            if len(ratio) and np.nanmax(ratio) > 0.5:
+                self.bound *= 2 * np.nanmax(ratio)
+                self.widened = True
+        self.r[cols], self.n[cols], self.bound[cols] = r, n, 0.0
+        self.exact[cols] = True
+
+    def keys(self, order: str):
+        """(key, lower, upper) of the ranking; NaN scores rank last (screened NaN: unknown)."""
+        mode = 1 if self.plan.metric == "randomset" else ORDERS.index(order)
+        return fk.bounds(self.r, self.bound, self.exact, mode)
+
+
+def _choose(state: _State, top: int, order: str) -> np.ndarray:
+    """Re-score every column that may belong to the top rows; returns them ranked.
+
+    A column whose upper bound is below the k-th largest lower bound cannot be in the top k.
+    Re-scoring only raises lower bounds, so one pass suffices unless a first-order bound had
+    to be widened.
+    """
+    k = min(top, len(state.r))
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    while True:
+        state.widened = False
+        _, lo, hi = state.keys(order)
+        kth = lo[fk.top_indices(lo, np.ones(len(lo), dtype=bool), k)].min()
+        state.rescore(np.flatnonzero(hi >= kth))
+        if not state.widened:
+            break
+    key, _, _ = state.keys(order)
+    cand = np.flatnonzero(state.exact & (key >= kth))
+    return cand[np.lexsort((cand, -key[cand]))][:k]
 
 
 def _p_values(metric: str, r, n) -> np.ndarray:
@@ -407,45 +430,52 @@ def _p_values(metric: str, r, n) -> np.ndarray:
     return p_from_r(r, n)
 
 
-def _order_key(metric: str, r: np.ndarray, order: str) -> np.ndarray:
-    key = {"abs": np.abs(r), "up": r, "down": -r}[order] if metric != "randomset" else r
-    return np.where(np.isfinite(key), key, -np.inf)
+TAIL = 1024  # screened rows whose p-value lower bounds enter the BH tail bound
 
 
-def _top_rows(key: np.ndarray, k: int, exclude: np.ndarray | None = None) -> np.ndarray:
-    if k >= len(key):
-        return np.arange(len(key))
-    return np.argpartition(-key, k - 1)[:k]
+def _fdr(state: _State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
+    """Exact BH FDR of the chosen rows over the library (see the module docstring).
 
-
-def _bh_prefix(pkey, family, p_of, wanted):
-    """BH FDR of the rows ``wanted`` when p decreases with ``pkey`` (constant nGenes).
-
-    Sorts only a prefix of the family by pkey and widens it until every wanted row is inside
-    and the running minimum at the deepest wanted row is ≤ the prefix's last p (a lower bound
-    of every m·p_(j)/j further down).
+    P = the exact rows whose p is below every screened row's p lower bound: they hold ranks
+    1..|P|. The adjusted p at rank i is min(min_{i≤j≤|P|} m·p_j/j, tail), and the tail (rows
+    past P) is bounded below by min_t m·l_(t)/(|P|+t), l = the sorted p lower bounds of the
+    remaining rows; when the prefix minimum is below that bound it is exact, otherwise more
+    rows are re-scored.
     """
-    kf = np.where(family, pkey, -np.inf)
+    metric = state.plan.metric
+    family = np.isfinite(state.r) & (state.n >= min_overlap)
     m = int(family.sum())
-    out = np.full(len(wanted), np.nan)
-    if m == 0:
+    out = np.full(len(chosen), np.nan)
+    wanted = family[chosen]
+    if m == 0 or not wanted.any():
         return out
-    size = min(m, max(1024, 4 * len(wanted)))
+    upper = state.r if metric == "randomset" else np.abs(state.r)
     while True:
-        idx = _top_rows(kf, size)
-        idx = idx[np.argsort(-kf[idx], kind="stable")][:size]
-        p = p_of(idx)
-        adj = np.minimum.accumulate((p * m / np.arange(1, size + 1))[::-1])[::-1]
-        position = pd.Index(idx).get_indexer(wanted)
-        inside = position >= 0
-        fam_wanted = family[wanted]
-        if size == m or (
-            inside[fam_wanted].all()
-            and (not fam_wanted.any() or adj[position[fam_wanted]].max() <= p[-1])
-        ):
-            out[inside & fam_wanted] = np.minimum(adj[position[inside & fam_wanted]], 1.0)
+        exact = np.flatnonzero(family & state.exact)
+        p = _p_values(metric, state.r[exact], state.n[exact])
+        top = fk.top_indices(upper + state.bound, family & ~state.exact, TAIL)
+        best = upper[top] + state.bound[top]
+        if metric != "randomset":
+            best = np.minimum(best, 1.0)
+        p_low = np.sort(_p_values(metric, best, state.n[top])) if len(top) else np.zeros(0)
+        p_n = p_low[0] if len(p_low) else np.inf
+        inside = p < p_n
+        order = np.argsort(p[inside], kind="stable")
+        prefix, p_prefix = exact[inside][order], p[inside][order]
+        size = len(prefix)
+        adj = np.minimum.accumulate((p_prefix * m / np.arange(1, size + 1))[::-1])[::-1]
+        rest = np.sort(np.concatenate([p[~inside], p_low]))
+        tail = np.inf
+        if len(rest):
+            t = np.arange(1, min(len(rest), TAIL) + 1)
+            tail = min(float((m * rest[: len(t)] / (size + t)).min()), float(rest[len(t) - 1]))
+        position = pd.Index(prefix).get_indexer(chosen[wanted])
+        if (position >= 0).all() and (adj[position] <= tail).all():
+            out[wanted] = np.minimum(adj[position], 1.0)
             return out
-        size = min(m, size * 4)
+        more = max(256, len(exact))
+        order_screened = np.argsort(-(upper[top] + state.bound[top]), kind="stable")
+        state.rescore(top[order_screened[:more]])
 
 
 @dataclass(frozen=True)
@@ -480,53 +510,18 @@ def fast_connectivity(
     plan = _plan(query, lib, metric, n_updown)
     n_sig = len(lib.signature_ids)
     if top is None:
-        r, n = _exact(plan, lib, np.arange(n_sig))
+        cols = np.arange(n_sig)
+        r, n = _exact(plan, lib, cols)
         p = _p_values(metric, r, n)
         low = n < min_overlap
         fdr = bh_fdr(np.where(low, np.nan, p))
-        table = _frame(lib, np.arange(n_sig), r, p, fdr, n, low)
-        return FastResult(table, n_sig, n_sig, len(plan.rows))
-    r, n_common = _screen(plan, lib)
-    r = np.asarray(r, dtype=np.float64).copy()
-    n = np.full(n_sig, n_common, dtype=np.int64)
-    exact = np.zeros(n_sig, dtype=bool)
-    if len(lib.nan_columns):
-        r[lib.nan_columns], n[lib.nan_columns] = _exact(plan, lib, lib.nan_columns)
-        exact[lib.nan_columns] = True
-    chosen = _choose(plan, lib, r, n, exact, top, order)
-    p_chosen = _p_values(metric, r[chosen], n[chosen])
-    low = n < min_overlap
-    family = np.isfinite(r) & ~low
-    fdr = _fdr(metric, r, n, family, chosen)
-    table = _frame(lib, chosen, r[chosen], p_chosen, fdr, n[chosen], low[chosen])
-    return FastResult(table, n_sig, int(exact.sum()), len(plan.rows))
-
-
-def _choose(plan, lib, r, n, exact, top, order):
-    """Re-score candidates exactly until the top rows are certain; returns them ranked."""
-    k = min(top, len(r))
-    size = min(len(r), k + max(k, 64))
-    while True:
-        cand = _top_rows(_order_key(plan.metric, r, order), size)
-        todo = cand[~exact[cand]]
-        if len(todo):
-            r[todo], n[todo] = _exact(plan, lib, todo)
-            exact[todo] = True
-        key = _order_key(plan.metric, r, order)
-        ranked = cand[np.lexsort((cand, -key[cand]))][:k]
-        rest = np.where(exact, -np.inf, key)
-        if k == 0 or size >= len(r) or rest.max() < key[ranked[-1]] - MARGIN:
-            return ranked
-        size = min(len(r), size * 4)
-
-
-def _fdr(metric, r, n, family, chosen):
-    constant_n = len(np.unique(n[family])) <= 1
-    if constant_n:
-        pkey = r if metric == "randomset" else np.abs(r)
-        return _bh_prefix(pkey, family, lambda idx: _p_values(metric, r[idx], n[idx]), chosen)
-    p = np.where(family, _p_values(metric, r, n), np.nan)
-    return bh_fdr(p)[chosen]
+        return FastResult(_frame(lib, cols, r, p, fdr, n, low), n_sig, n_sig, len(plan.rows))
+    state = _State(plan, lib, _screen(plan, lib))
+    chosen = _choose(state, top, order)
+    fdr = _fdr(state, chosen, min_overlap)
+    r, n = state.r[chosen], state.n[chosen]
+    table = _frame(lib, chosen, r, _p_values(metric, r, n), fdr, n, n < min_overlap)
+    return FastResult(table, n_sig, int(state.exact.sum()), len(plan.rows))
 
 
 def _frame(lib, cols, r, p, fdr, n, low) -> pd.DataFrame:
@@ -545,17 +540,28 @@ def _frame(lib, cols, r, p, fdr, n, low) -> pd.DataFrame:
     )
 
 
+def standardised(logfc_block) -> np.ndarray:
+    """Rows of signature-major logFC (B, G) centred and scaled to unit norm over the finite
+    values, NaN -> 0, float32: z_i·z_j is then the Pearson r of two complete signatures."""
+    y = np.asarray(logfc_block, dtype=np.float64)
+    fin = np.isfinite(y)
+    y0 = np.where(fin, y, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.where(fin, y0 - y0.sum(axis=1, keepdims=True) / fin.sum(axis=1, keepdims=True), 0)
+        norm = np.sqrt((d * d).sum(axis=1, keepdims=True))
+        return np.where(norm > 0, d / norm, 0.0).astype(np.float32)
+
+
 def connections_block(z: np.ndarray, start: int, stop: int, k: int = 100) -> dict:
     """Top-k positive and negative Pearson connections of signatures start..stop with all.
 
-    z: the store's gene-major column-standardised layout (G, S) (any array or memory map), so
-    r = z[:, i]·z[:, j]. One blocked GEMM (float32 screening) per call; the block is
-    independent of every other, so blocks can be mapped over processes or a dask.distributed
-    cluster (``client.map(connections_block, ...)``) with the store path shared.
-    Returns int32 indices and float32 r, shape (stop − start, k), self excluded.
+    z: signature-major standardised logFC (S, G) float32 (:func:`standardised`), so
+    r = z[i]·z[j]. One blocked GEMM (float32) per call; the block is independent of every
+    other, so blocks can be mapped over processes or a dask.distributed cluster
+    (``client.map(connections_block, ...)``). Returns int32 indices and float32 r, shape
+    (stop − start, k), self excluded.
     """
-    block = np.asarray(z[:, start:stop], dtype=np.float32)
-    r = block.T @ np.asarray(z, dtype=np.float32)
+    r = z[start:stop] @ z.T
     r[np.arange(stop - start), np.arange(start, stop)] = np.nan
     r = np.nan_to_num(r, nan=0.0)
     k = min(k, r.shape[1] - 1)

@@ -114,3 +114,52 @@ def test_a_real_library_queried_with_a_real_ilincs_signature_gives_the_reference
         pvalue=sig["Significance_pvalue"].to_numpy(),
     )
     compare(query, genes, z, p, ids, metric, top=20)
+
+
+@pytest.fixture(scope="module")
+def complete_library():
+    """Correlated random signatures without missing values (full overlap with the query)."""
+    rng = np.random.default_rng(5)
+    n_genes, n_sig = 300, 500
+    genes = np.arange(1, n_genes + 1) * 7
+    factors = rng.standard_normal((n_genes, 4))
+    logfc = 0.6 * factors @ rng.standard_normal((4, n_sig)) + rng.standard_normal((n_genes, n_sig))
+    from scipy import stats
+
+    p = 2 * stats.norm.sf(np.abs(logfc))
+    q = factors @ rng.standard_normal(4) + rng.standard_normal(n_genes)
+    query = FullSignature(genes=genes, logfc=q, pvalue=2 * stats.norm.sf(np.abs(q)))
+    return genes, logfc, p, [f"C{j}" for j in range(n_sig)], query
+
+
+@pytest.mark.parametrize("metric", [*METRICS, "randomset"])
+@pytest.mark.parametrize("overlap", ["full", "partial"])
+def test_every_screened_score_lies_within_its_error_bound_of_the_reference(
+    complete_library, metric, overlap
+):
+    from analysis.engine import fastconn
+
+    genes, logfc, p, ids, query = complete_library
+    if overlap == "partial":
+        query = FullSignature(genes=genes[:200], logfc=query.logfc[:200], pvalue=query.pvalue[:200])
+    if metric == "randomset":
+        query = GeneList(genes[:40] if overlap == "full" else genes[::9])
+    lib = arrays_library(genes, logfc, p, ids)
+    plan = fastconn._plan(query, lib, metric, 100)
+    screen = fastconn._screen(plan, lib)
+    ref = connectivity(query, genes, logfc, p, metric=metric, signature_ids=ids)["similarity"]
+    assert np.all(np.abs(screen.r - ref.to_numpy()) <= screen.bound)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("order", ["up", "down"])
+def test_the_most_positive_and_most_negative_rows_are_those_of_the_reference(
+    complete_library, metric, order
+):
+    genes, logfc, p, ids, query = complete_library
+    reference, ours = compare(query, genes, logfc, p, ids, metric, top=25)
+    fast = fast_connectivity(
+        query, arrays_library(genes, logfc, p, ids), metric=metric, top=25, order=order
+    )
+    expected = reference.sort_values("similarity", ascending=order == "down").head(25)
+    assert list(fast.table["signature"]) == list(expected["signature"])

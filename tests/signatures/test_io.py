@@ -48,7 +48,7 @@ def test_data_files_start_on_a_page_boundary(small):
     genes, logfc, p, ids = small
     write("demo", genes, logfc, p, ids)
     lib = io.library_open(slug="demo")
-    assert io._npy_header(lib.path / "z.npy")[2] % 4096 == 0
+    assert io._npy_header(lib.path / "yq.npy")[2] % 4096 == 0
     assert lib.logfc.T.offset % 4096 == 0
 
 
@@ -61,6 +61,7 @@ def test_the_stored_layouts_equal_the_in_memory_ones(small):
         np.testing.assert_array_equal(stored.layouts[name], layout, err_msg=name)
     for name, values in memory.moments.items():
         np.testing.assert_allclose(stored.moments[name], values, rtol=1e-12, err_msg=name)
+    np.testing.assert_array_equal(stored.ext_index, memory.ext_index)
 
 
 def test_reimporting_identical_content_is_a_no_op_and_changed_content_a_new_version(small):
@@ -90,12 +91,12 @@ def test_an_aborted_import_leaves_the_current_version_serving(small):
 def test_a_damaged_file_is_reported_and_never_read(small):
     genes, logfc, p, ids = small
     version = write("demo", genes, logfc, p, ids)
-    path = io.library_root(slug="demo") / version / "ext.npy"
+    path = io.library_root(slug="demo") / version / "eq.npy"
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF
     path.write_bytes(bytes(data))
     io.library_open.cache_clear()
-    with pytest.raises(io.LibraryCorrupt, match="ext.npy does not match its sha256"):
+    with pytest.raises(io.LibraryCorrupt, match="eq.npy does not match its sha256"):
         io.library_open(slug="demo")
 
 
@@ -129,5 +130,6 @@ def test_a_genome_wide_library_is_stored(settings):
     logfc = rng.standard_normal((12_000, 6))
     write("genome", genes, logfc, None, [f"G{j}" for j in range(6)], block=3)
     lib = io.library_open(slug="genome")
-    assert lib.layouts["z"].shape == (12_000, 6)
-    assert "ext" not in lib.layouts
+    assert lib.layouts["y"].shape == (12_000, 6)
+    assert lib.layouts["y"].dtype == np.int8
+    assert "e" not in lib.layouts

@@ -23,14 +23,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, library, top, block, **options):
         # the engine is imported here so that `manage.py help` loads no numeric code
-        from analysis.engine.fastconn import connections_block
+        from analysis.engine.fastconn import connections_block, standardised
 
         try:
             lib = library_open(slug=library)
         except FileNotFoundError as exc:
             raise CommandError(str(exc)) from None
-        z = lib.layouts["z"]
-        n_sig = z.shape[1]
+        n_sig = lib.n_signatures
+        raw = np.asarray(lib.logfc).T  # signature-major (S, G)
+        z = np.empty(raw.shape, dtype=np.float32)
+        for start in range(0, n_sig, 8192):
+            z[start : start + 8192] = standardised(raw[start : start + 8192])
         k = min(top, n_sig - 1)
         out = {
             name: np.zeros((n_sig, k), dtype=dtype)
