@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analysis import views, views_interpret, views_workflows
+from analysis import views, views_interpret, views_tutorials, views_workflows
 
 app_name = "analysis"
 urlpatterns = [
@@ -34,5 +34,18 @@ urlpatterns = [
         "perturbagens/<str:accession>/connections/",
         views_interpret.perturbagen_connections,
         name="perturbagen-connections",
+    ),
+    # the paper's use cases as tutorials (issue 9)
+    path("tutorials/", views_tutorials.tutorial_list, name="tutorial-list"),
+    path("tutorials/<slug:slug>/", views_tutorials.tutorial_detail, name="tutorial-detail"),
+    path(
+        "tutorials/<slug:slug>/steps/<slug:key>/",
+        views_tutorials.tutorial_step,
+        name="tutorial-step",
+    ),
+    path(
+        "tutorials/<slug:slug>/concordance/",
+        views_tutorials.tutorial_concordance,
+        name="tutorial-concordance",
     ),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -199,6 +200,15 @@ def _samples_matrix(path: Path) -> ExpressionMatrix:
     return ExpressionMatrix(values, pd.DataFrame(index=values.index), labels)
 
 
+def _by_entrez(gct: ExpressionMatrix) -> ExpressionMatrix:
+    """An L1000 GCT with its landmark probes relabelled by Entrez id (``pr_gene_id``), so that
+    signatures built from it carry gene ids (one probe per landmark gene)."""
+    values = gct.values.copy()
+    values.index = pd.Index(gct.row_meta["pr_gene_id"].astype(str).to_numpy(), name="feature")
+    row_meta = gct.row_meta.set_axis(values.index)
+    return ExpressionMatrix(values, row_meta, gct.col_meta)
+
+
 def step_datasets(root: Path, log: Log) -> None:
     human = catalog_services.organism_ensure(name_or_taxon="9606")
     rat = catalog_services.organism_ensure(name_or_taxon="10116")
@@ -308,13 +318,14 @@ def step_datasets(root: Path, log: Log) -> None:
         collection="lincs",
         accession="LJP005_A375_24H",
         title="LINCS L1000 level-3 plate LJP005 A375 24 h (60 kinase inhibitors × 6 doses)",
-        matrix=read_gct(lincs / "level3_LJP005_A375_24H_n377x978_cmapPy.gct.gz"),
+        matrix=_by_entrez(read_gct(lincs / "level3_LJP005_A375_24H_n377x978_cmapPy.gct.gz")),
         organism=human,
         platform=l1000,
         data_type=DataType.L1000,
         scale=Scale.LOG,
-        feature_kind="probe",
-        description="Q2NORM log2 values, 978 landmark probes × 377 wells incl. 26 DMSO wells.",
+        feature_kind="gene",
+        description="Q2NORM log2 values, 978 landmark genes (Entrez ids) × 377 wells incl. "
+        "26 DMSO wells.",
         provenance="fixtures/lincs/level3_LJP005_A375_24H_n377x978_cmapPy.gct.gz (cmapPy)",
     )
     _dataset(
@@ -442,6 +453,88 @@ def step_libraries(root: Path, log: Log) -> None:
     )
 
 
+PLATE_GCT = "lincs/level3_LJP005_A375_24H_n377x978_cmapPy.gct.gz"
+#: CMap's robust z-score: (x - median_DMSO) / (1.4826 * max(MAD_DMSO, 0.1)). The same
+#: definition as ``analysis.engine.l1000.robust_zscore``, restated here because ``signatures``
+#: may not import ``analysis``; tests/usecases checks that both agree.
+MAD_SCALE, MAD_FLOOR = 1.4826, 0.1
+
+
+def plate_source(path: Path, probe_map: dict[str, int]) -> importers.LibrarySource:
+    """One signature per compound of the A375 level-3 plate: the robust z-scores of its wells
+    against the plate's DMSO wells, averaged over its six doses (0.04-10 uM)."""
+    gct = read_gct(path)
+    meta = gct.col_meta
+    values = gct.values.to_numpy(dtype=float)
+    dmso = (meta["pert_iname"] == "DMSO").to_numpy()
+    median = np.nanmedian(values[:, dmso], axis=1, keepdims=True)
+    mad = np.nanmedian(np.abs(values[:, dmso] - median), axis=1, keepdims=True)
+    z = pd.DataFrame(
+        (values - median) / (MAD_SCALE * np.maximum(mad, MAD_FLOOR)),
+        index=[probe_map[p] for p in gct.values.index],
+        columns=gct.values.columns,
+    )
+    treated = meta[~dmso]
+    columns, rows = {}, {}
+    for pert, group in treated.groupby("pert_iname", sort=True):
+        first = group.iloc[0]
+        sig = f"LJP005_A375_24H:{pert}"
+        columns[sig] = z[group.index].mean(axis=1)
+        rows[sig] = {
+            "pert_id": first["pert_id"],
+            "pert_iname": pert,
+            "pert_type": first["pert_type"],
+            "cell_id": first["cell_id"],
+            "pert_itime": first["pert_itime"],
+            "treatment_description": f"{pert}, {len(group)} wells (doses "
+            + ", ".join(map(str, group["pert_idose"]))
+            + ")",
+            "baseline_description": f"DMSO, {int(dmso.sum())} wells of the same plate",
+        }
+    logfc = pd.DataFrame(columns)
+    logfc.index = logfc.index.astype(str)
+    return importers.library_from_frames(
+        logfc=logfc,
+        metadata=pd.DataFrame.from_dict(rows, orient="index"),
+        digest=importers.file_digest(path, extra="ljp005-robust-z-dose-mean-v1"),
+        name=path.name,
+    )
+
+
+def step_usecase_libraries(root: Path, log: Log) -> None:
+    """The A375 plate as a compound library (use case 1 of the iLINCS paper, docs/tutorials),
+    with the plate's compounds annotated (targets, MoA) even when ``perturbagens`` did not run."""
+    path = root / PLATE_GCT
+    plate_ids = set(read_gct(path).col_meta["pert_id"].str[:13])
+    pertinfo = importers.read_pertinfo(root / "lincs/lincscloud_pertinfo.tsv.gz")
+    pertinfo = pertinfo[pertinfo["pert_id"].str[:13].isin(plate_ids)]
+    drug = root / "drug_annotations"
+    services.perturbagens_import(
+        pertinfo=pertinfo,
+        annotations=[
+            importers.read_drug_annotations(
+                drug / "lincs_pert_info2_moa_targets_signatureSearch.tsv.gz"
+            ),
+            importers.read_drug_annotations(drug / "repurposing_hub_export_drugs.txt.gz"),
+        ],
+    )
+    report = services.library_import(
+        slug="lincs-ljp005-a375",
+        source=plate_source(
+            path, importers.read_probe_map(root / "lincs/landmark_probe_meta_n978.txt")
+        ),
+        collection=catalog_services.collection_ensure(slug="lincs"),
+        organism=catalog_services.organism_ensure(name_or_taxon="9606"),
+        name="LINCS LJP005 A375 24 h kinase inhibitors (robust z vs DMSO, dose-averaged)",
+        kind=LibraryKind.CHEMICAL,
+        score_kind=ScoreKind.ZSCORE,
+        description="59 kinase inhibitors on one L1000 plate: robust z-scores of each well "
+        "against the 26 DMSO wells, averaged over the compound's 6 doses.",
+        provenance=f"fixtures/{PLATE_GCT} (derived)",
+    )
+    _log_report(log, "library", report)
+
+
 STEPS: dict[str, Callable[[Path, Log], None]] = {
     "collections": step_collections,
     "curators": step_curators,
@@ -451,6 +544,7 @@ STEPS: dict[str, Callable[[Path, Log], None]] = {
     "genesets": step_genesets,
     "datasets": step_datasets,
     "libraries": step_libraries,
+    "usecase-libraries": step_usecase_libraries,
 }
 
 
