@@ -11,7 +11,6 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
-from django.db.models import Q
 
 from analysis.engine.fastconn import fast_connectivity
 from analysis.engine.query import ParsedQuery, QueryError, parse_query
@@ -22,13 +21,25 @@ from signatures.models import Gene, Signature, SignatureLibrary
 def resolve_genes(identifiers: Iterable[str]) -> dict[str, int]:
     """Map Entrez ids (digit strings) and symbols (case-insensitive) to Entrez ids."""
     ids = list(identifiers)
-    numbers = {i for i in ids if i.isdigit()}
+    numbers = {int(i) for i in ids if i.isdigit()}
     symbols = {i.upper() for i in ids if not i.isdigit()}
-    known = Gene.objects.filter(
-        Q(entrez_id__in=[int(n) for n in numbers]) | Q(symbol__in=symbols)
-    ).values_list("entrez_id", "symbol")
-    by_id = {str(e): e for e, _ in known}
-    by_symbol = {s.upper(): e for e, s in known}
+    # two indexed look-ups: an OR of both would make SQLite scan the gene table
+    by_id = (
+        {
+            str(e): e
+            for e in Gene.objects.filter(entrez_id__in=numbers).values_list("entrez_id", flat=True)
+        }
+        if numbers
+        else {}
+    )
+    by_symbol = (
+        {
+            s.upper(): e
+            for e, s in Gene.objects.filter(symbol__in=symbols).values_list("entrez_id", "symbol")
+        }
+        if symbols
+        else {}
+    )
     out = {}
     for ident in ids:
         entrez = by_id.get(ident) if ident.isdigit() else by_symbol.get(ident.upper())
@@ -37,18 +48,55 @@ def resolve_genes(identifiers: Iterable[str]) -> dict[str, int]:
     return out
 
 
+def _memoised(resolve):
+    """parse_query resolves the same identifiers twice; look them up once per request."""
+    seen: dict[tuple[str, ...], dict[str, int]] = {}
+
+    def once(ids):
+        key = tuple(ids)
+        if key not in seen:
+            seen[key] = resolve(ids)
+        return seen[key]
+
+    return once
+
+
+def _library_first(library_genes: np.ndarray):
+    """Entrez ids the library stores need no look-up; symbols and other ids go to the gene
+    table (a 1,000-id IN query costs more than scoring the library)."""
+    stored = set(library_genes.tolist())
+
+    def resolve(ids):
+        out = {i: int(i) for i in ids if i.isdigit() and int(i) in stored}
+        rest = [i for i in ids if i not in out]
+        if rest:
+            out.update(resolve_genes(rest))
+        return out
+
+    return resolve
+
+
 def _annotations(library: SignatureLibrary, accessions: list[str]) -> dict[str, dict]:
-    rows = Signature.objects.filter(library=library, accession__in=accessions).select_related(
-        "perturbagen", "cell_line"
+    # by the unique accession index alone (with the library too, SQLite may scan the library)
+    rows = Signature.objects.filter(accession__in=accessions).values_list(
+        "accession",
+        "library_id",
+        "perturbagen__name",
+        "cell_line__name",
+        "dose",
+        "dose_unit",
+        "time",
+        "time_unit",
     )
     return {
-        s.accession: {
-            "perturbagen": s.perturbagen.name if s.perturbagen else "",
-            "cell_line": s.cell_line.name if s.cell_line else "",
-            "dose": _unit(s.dose, s.dose_unit),
-            "time": _unit(s.time, s.time_unit),
+        acc: {
+            "perturbagen": drug or "",
+            "cell_line": cell or "",
+            "dose": _unit(dose, dose_unit),
+            "time": _unit(time, time_unit),
         }
-        for s in rows
+        for acc, lib_id, drug, cell, dose, dose_unit, time, time_unit in rows
+        if lib_id == library.pk
     }
 
 
@@ -72,8 +120,12 @@ def connectivity_query(
     min_overlap: int = 10,
 ) -> dict:
     """Score a query payload against a library; ranked rows with catalogue annotations."""
-    parsed = query if isinstance(query, ParsedQuery) else parse_query(query, resolve=resolve_genes)
     matrices = library_open(slug=library.slug)
+    parsed = (
+        query
+        if isinstance(query, ParsedQuery)
+        else parse_query(query, resolve=_memoised(_library_first(matrices.genes)))
+    )
     try:
         result = fast_connectivity(
             parsed.query, matrices, metric=metric, top=top, order=order, min_overlap=min_overlap

@@ -1,7 +1,7 @@
 """POST /api/v1/connectivity/ and GET /api/v1/signatures/{accession}/connections/."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -25,10 +25,21 @@ class ConnectivityQuerySerializer(serializers.Serializer):
     down = serializers.ListField(child=serializers.CharField(), required=False)
 
 
+@extend_schema_field(ConnectivityQuerySerializer)
+class QueryField(serializers.JSONField):
+    """The query object, checked by ``parse_query`` (per-item DRF validation of ~1,000 genes
+    and numbers would cost more than the connectivity computation itself)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("query must be an object")
+        return super().to_internal_value(data)
+
+
 class ConnectivityInputSerializer(serializers.Serializer):
     library = serializers.SlugField(help_text="Signature library slug.")
     metric = serializers.ChoiceField(choices=METRICS)
-    query = ConnectivityQuerySerializer(
+    query = QueryField(
         help_text="A full signature (genes, logFC, optional pvalue), up/down lists, or genes "
         "alone (randomset). Genes by symbol or Entrez id."
     )

@@ -48,6 +48,7 @@ COLUMNS = ["signature", "column", "similarity", "pValue", "FDR", "nGenes", "lowO
 ORDERS = ("abs", "up", "down")
 EPS32 = 2.0**-24  # float32 unit round-off
 EXACT_BLOCK = 4096
+SIGMAS = 8.0  # the weighted metric's statistical screening bound, in standard deviations
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,13 +233,8 @@ def _partial_pearson(codes, scale, err, rows, x) -> tuple[np.ndarray, np.ndarray
     n = len(rows)
     xc = x - x.mean()
     s1, s2, s3 = fk.moments_rows(codes, rows, _f32(xc))
-    s2, s3 = s2.astype(np.float64), s3.astype(np.float64)
-    sd = scale * np.sqrt(np.maximum(s3 - s2 * s2 / n, 0.0))
     nx = float(np.sqrt(xc @ xc))
-    r = np.clip(_ratio(scale * s1, nx * sd), -1.0, 1.0)
-    resid = np.minimum(err, np.sqrt(n) * scale / 2)
-    rounding = (n + 2) * EPS32 * scale * np.sqrt(s3) * np.abs(xc).max() * np.sqrt(n) / nx
-    return r, _ratio(2 * resid + rounding, sd)
+    return fk.finish_partial(s1, s2, s3, scale, err, n, nx, float(np.abs(xc).max()))
 
 
 def _screen(plan, lib) -> _Screen:
@@ -259,16 +255,13 @@ def _screen(plan, lib) -> _Screen:
     # every library gene is used: the column sums are exact moments, one dot product is read
     x = plan.x if plan.metric == "extreme" else plan.x - plan.x.mean()
     nz = np.flatnonzero(x != 0)
-    s1 = fk.dot_rows(codes, rows[nz], _f32(x[nz])).astype(np.float64)
+    s1 = fk.dot_rows(codes, rows[nz], _f32(x[nz]))
     sx = float(x.sum())
     vx = float(x @ x) - sx * sx / n
-    vy = m[f"{name}_sq"] - m[f"{name}_sum"] ** 2 / n
-    den = np.sqrt(vx * np.maximum(vy, 0.0))
-    r = np.clip(_ratio(scale * s1 - sx * m[f"{name}_sum"] / n, den), -1.0, 1.0)
     nx = float(np.linalg.norm(x[nz]))
-    resid = nx * np.minimum(err, np.sqrt(len(nz)) * scale / 2)
-    rounding = (len(nz) + 2) * EPS32 * nx * (np.sqrt(m[f"{name}_sq"]) + err)
-    return _Screen(r, _ratio(resid + rounding, den), n)
+    total, squares = m[f"{name}_sum"], m[f"{name}_sq"]
+    r, bound = fk.finish_full(s1, scale, err, total, squares, sx, vx, n, nx, len(nz))
+    return _Screen(r, bound, n)
 
 
 def _screen_weighted(plan, lib) -> _Screen:
@@ -290,10 +283,16 @@ def _screen_weighted(plan, lib) -> _Screen:
         vy = swyy - swy * swy / sw
         r = (swxy - swx * swy / sw) / np.sqrt(vx * vy)
     r = np.where((sw > 0) & (vx > 0) & (vy > 0), r, np.nan)
-    # logFC rounding: 2‖e‖_w/‖y'−ȳ'‖_w with ‖e‖_w ≤ scale/2·√Σw (exact for the rounded weights);
-    # weight rounding: first order, Σ_g |∂r/∂w_g|·sb/2 with Σx_c² ≈ n/Σw·‖x_c‖²_w
-    bound = _ratio(sy * np.sqrt(sw), np.sqrt(vy)) + sb * _ratio(n, sw) * (1 + np.abs(r))
-    bound += 8 * (n + 2) * EPS32 * (1 + np.abs(r))
+    # Rounding errors are independent and uniform (sd = scale/√12); to first order they move r
+    # by δr ≈ <x̂ − r·ŷ, e_y>_w/‖y_c‖_w + Σ_g e_b,g·(x̂_g·ŷ_g − r/2·(x̂_g² + ŷ_g²)), whose sd is
+    # at most sy/√12·√(w_max·(1 − r²)/v_y) + sb/√12·√(3n)/Σw·(1 + |r|). The bound is SIGMAS of
+    # those sds: a statistical bound, checked on every re-scored row (``_State.rescore``).
+    w_max = a.max() + 127 * sb
+    r_abs = np.abs(r)
+    sd = sy * np.sqrt(_ratio(w_max * np.maximum(1 - r * r, 0.0), vy)) + sb * _ratio(
+        np.sqrt(3 * n) * (1 + r_abs), sw
+    )
+    bound = SIGMAS * sd / np.sqrt(12) + 8 * (n + 2) * EPS32 * (1 + r_abs)
     return _Screen(r, np.where(np.isfinite(r), bound, np.inf), n, checked=False)
 
 
@@ -390,7 +389,7 @@ class _State:
         if not self.checked:  # a first-order bound: widen every bound if it was exceeded
             seen = ~np.isin(cols, self.lib.nan_columns) & np.isfinite(r) & np.isfinite(self.r[cols])
             ratio = np.abs(r[seen] - self.r[cols][seen]) / self.bound[cols][seen]
-            if len(ratio) and np.nanmax(ratio) > 0.5:
+            if len(ratio) and np.nanmax(ratio) > 0.75:
                 self.bound *= 2 * np.nanmax(ratio)
                 self.widened = True
         self.r[cols], self.n[cols], self.bound[cols] = r, n, 0.0
@@ -398,8 +397,10 @@ class _State:
 
     def keys(self, order: str):
         """(key, lower, upper) of the ranking; NaN scores rank last (screened NaN: unknown)."""
-        mode = 1 if self.plan.metric == "randomset" else ORDERS.index(order)
-        return fk.bounds(self.r, self.bound, self.exact, mode)
+        return fk.bounds(self.r, self.bound, self.exact, self.mode(order))
+
+    def mode(self, order: str) -> int:
+        return 1 if self.plan.metric == "randomset" else ORDERS.index(order)
 
 
 def _choose(state: _State, top: int, order: str) -> np.ndarray:
@@ -419,9 +420,11 @@ def _choose(state: _State, top: int, order: str) -> np.ndarray:
         state.rescore(np.flatnonzero(hi >= kth))
         if not state.widened:
             break
-    key, _, _ = state.keys(order)
-    cand = np.flatnonzero(state.exact & (key >= kth))
-    return cand[np.lexsort((cand, -key[cand]))][:k]
+    cand = np.flatnonzero(state.exact)
+    key, _, _ = fk.bounds(state.r[cand], state.bound[cand], state.exact[cand], state.mode(order))
+    keep = key >= kth
+    cand, key = cand[keep], key[keep]
+    return cand[np.lexsort((cand, -key))][:k]
 
 
 def _p_values(metric: str, r, n) -> np.ndarray:

@@ -294,3 +294,50 @@ def bounds(r, bound, exact, mode):
         lo[j] = kv - bound[j]
         hi[j] = kv + bound[j]
     return key, lo, hi
+
+
+EPS32 = 2.0**-24
+
+
+@njit(cache=True, nogil=True)
+def finish_partial(s1, s2, s3, scale, err, n, nx, xmax):
+    """Screened Pearson and its bound from ``moments_rows`` sums (see fastconn)."""
+    size = s1.size
+    r = np.empty(size)
+    bound = np.empty(size)
+    root_n = np.sqrt(n)
+    for j in range(size):
+        q2 = np.float64(s2[j])
+        q3 = np.float64(s3[j])
+        v = q3 - q2 * q2 / n
+        sd = scale[j] * np.sqrt(v) if v > 0 else 0.0
+        if sd > 0 and nx > 0:
+            r[j] = min(1.0, max(-1.0, scale[j] * s1[j] / (nx * sd)))
+            resid = min(err[j], root_n * scale[j] / 2)
+            rounding = (n + 2) * EPS32 * scale[j] * np.sqrt(q3) * xmax * root_n / nx
+            bound[j] = (2 * resid + rounding) / sd
+        else:
+            r[j] = np.nan
+            bound[j] = np.inf
+    return r, bound
+
+
+@njit(cache=True, nogil=True)
+def finish_full(s1, scale, err, total, squares, sx, vx, n, nx, n_nonzero):
+    """Screened Pearson over every gene (exact column moments) and its bound (see fastconn)."""
+    size = s1.size
+    r = np.empty(size)
+    bound = np.empty(size)
+    root = np.sqrt(n_nonzero)
+    for j in range(size):
+        vy = squares[j] - total[j] * total[j] / n
+        den = np.sqrt(vx * vy) if vy > 0 and vx > 0 else 0.0
+        if den > 0:
+            r[j] = min(1.0, max(-1.0, (scale[j] * s1[j] - sx * total[j] / n) / den))
+            resid = nx * min(err[j], root * scale[j] / 2)
+            rounding = (n_nonzero + 2) * EPS32 * nx * (np.sqrt(squares[j]) + err[j])
+            bound[j] = (resid + rounding) / den
+        else:
+            r[j] = np.nan
+            bound[j] = np.inf
+    return r, bound
