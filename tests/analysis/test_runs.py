@@ -148,7 +148,9 @@ def test_the_run_page_shows_progress_reproducibility_and_tables(toy_kind, user, 
     assert 'id="run-progress"' in page
     assert "Run again on the current library version" in page
     assert "v1" in page  # library version
-    assert "<th>gene</th>" in page and "/download/scores/" in page
+    assert "<th>gene</th>" in page
+    for fmt in ("tsv", "csv", "xlsx"):
+        assert f"/runs/{run.pk}/files/scores.{fmt}" in page
 
 
 def test_an_anonymous_visitor_cannot_open_someone_elses_run_page(toy_kind, user, client):
