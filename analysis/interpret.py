@@ -212,11 +212,12 @@ def gene_in_dataset(gene: Gene, dataset, field: str) -> tuple[pd.Series, pd.Seri
     return values, groups
 
 
-def perturbagen_connection_series(perturbagen, query: Signature) -> pd.DataFrame:
+def perturbagen_connection_series(perturbagen, query: Signature, *, visible) -> pd.DataFrame:
     """Pearson r of each signature of the perturbagen with ``query`` over their shared genes,
-    with cell line, dose and time (for dose–response and time plots)."""
+    with cell line, dose and time (for dose–response and time plots). ``visible``: the
+    signatures the viewer may see (``signatures.selectors.signature_list``)."""
     signatures = list(
-        Signature.objects.filter(perturbagen=perturbagen).select_related("cell_line", "library")
+        visible.filter(perturbagen=perturbagen).select_related("cell_line", "library")
     )
     accessions = [s.accession for s in signatures if s.accession != query.accession]
     if not accessions:
@@ -244,13 +245,13 @@ def perturbagen_connection_series(perturbagen, query: Signature) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def perturbagen_consensus(perturbagen, *, top: int = 25) -> tuple[pd.DataFrame, list[str]]:
-    """Consensus (MODZ) of the perturbagen's signatures in its largest library: top genes up
-    and down, and the signatures used. MODZ weights replicates by their agreement (l1000)."""
+def perturbagen_consensus(perturbagen, *, visible, top: int = 25) -> tuple[pd.DataFrame, list[str]]:
+    """Consensus (MODZ) of the perturbagen's visible signatures in its largest library: top
+    genes up and down, and the signatures used. MODZ weights replicates by their agreement."""
     from analysis.engine.l1000 import modz
 
     by_library: dict[str, list[str]] = {}
-    for acc, slug in Signature.objects.filter(perturbagen=perturbagen).values_list(
+    for acc, slug in visible.filter(perturbagen=perturbagen).values_list(
         "accession", "library__slug"
     ):
         by_library.setdefault(slug, []).append(acc)

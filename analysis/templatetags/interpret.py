@@ -15,7 +15,8 @@ from analysis.runners import RunInputError
 from analysis.views_interpret import bokeh_context
 from catalog.selectors import dataset_list
 from signatures.io import LibraryCorrupt
-from signatures.models import Signature, SignatureLibrary
+from signatures.models import Signature
+from signatures.selectors import library_list, signature_list
 
 register = template.Library()
 TOP_VALUES = 50
@@ -73,7 +74,8 @@ def signature_interpretation(context, signature: Signature):
 
 
 def _chosen_library(request, gene):
-    libraries = list(SignatureLibrary.objects.filter(is_public=True).order_by("name"))
+    user = request.user if request else None
+    libraries = list(library_list(user=user).order_by("name"))
     wanted = request.GET.get("library") if request else None
     ordered = sorted(libraries, key=lambda lib: lib.slug != wanted)
     for library in ordered:
@@ -153,19 +155,18 @@ def _dataset_box(request, gene, datasets) -> dict:
 @register.inclusion_tag("analysis/enrich_perturbagen_panel.html", takes_context=True)
 def perturbagen_interpretation(context, perturbagen):
     request = context.get("request")
-    own = list(
-        Signature.objects.filter(perturbagen=perturbagen).order_by("library__name", "column")[:500]
-    )
+    visible = signature_list(user=request.user if request else None)
+    own = list(visible.filter(perturbagen=perturbagen).order_by("library__name", "column")[:500])
     query_acc = request.GET.get("query") if request else None
-    query = Signature.objects.filter(accession=query_acc).first() if query_acc else None
+    query = visible.filter(accession=query_acc).first() if query_acc else None
     query = query or (own[0] if own else None)
     figures, series = [], pd.DataFrame()
     consensus, used = pd.DataFrame(), []
     try:
         if query is not None and len(own) > 1:
-            series = interpret.perturbagen_connection_series(perturbagen, query)
+            series = interpret.perturbagen_connection_series(perturbagen, query, visible=visible)
             figures += _dose_time_plots(series, query.accession)
-        consensus, used = interpret.perturbagen_consensus(perturbagen)
+        consensus, used = interpret.perturbagen_consensus(perturbagen, visible=visible)
     except (*VALUES_MISSING, RunInputError):
         pass  # the signatures' values are not stored: the section stays empty
     return {
