@@ -96,8 +96,10 @@ def scores_by_symbol(table: pd.DataFrame, *, rank_by: str) -> pd.Series:
 
 
 def library_choice(slug: str | None, *, kinds: tuple[str, ...], what: str) -> SignatureLibrary:
-    """A signature library by slug, or the first library of one of ``kinds``."""
-    libraries = SignatureLibrary.objects.filter(is_public=True)
+    """A signature library the submitter may use, by slug, or the first one of ``kinds``."""
+    from analysis.visibility import visible_libraries
+
+    libraries = visible_libraries()
     if slug:
         library = libraries.filter(slug=slug).first()
         if library is None:

@@ -8,6 +8,7 @@ never touch the run row themselves (``analysis.services`` does that).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -59,13 +60,33 @@ def runner_for(kind: str) -> Runner:
         raise RunInputError(f"unknown analysis kind {kind!r} (known: {known})") from None
 
 
-def validate_params(kind: str, params: dict) -> dict:
-    """Cleaned parameters, or RunInputError naming what is wrong."""
+@dataclass(frozen=True)
+class Submitter:
+    """Who submits a run: validators only accept what this user (or browser session) may see."""
+
+    user: object | None = None
+    session_runs: tuple[int, ...] = ()
+
+
+_SUBMITTER: ContextVar[Submitter | None] = ContextVar("submitter", default=None)
+
+
+def current_submitter() -> Submitter:
+    return _SUBMITTER.get() or Submitter()
+
+
+def validate_params(kind: str, params: dict, *, submitter: Submitter | None = None) -> dict:
+    """Cleaned parameters, or RunInputError naming what is wrong (as seen by ``submitter``;
+    nobody in particular, i.e. public objects only, when it is None)."""
     runner_for(kind)
     if not isinstance(params, dict):
         raise RunInputError("params must be a JSON object")
     validator = _VALIDATORS.get(kind)
-    return validator(params) if validator else params
+    token = _SUBMITTER.set(submitter or Submitter())
+    try:
+        return validator(params) if validator else params
+    finally:
+        _SUBMITTER.reset(token)
 
 
 def registered_kinds() -> list[str]:

@@ -17,7 +17,14 @@ from django_q.tasks import async_task
 
 from analysis.choices import RunStatus
 from analysis.models import AnalysisRun
-from analysis.runners import RunCancelled, RunInputError, RunResult, runner_for, validate_params
+from analysis.runners import (
+    RunCancelled,
+    RunInputError,
+    RunResult,
+    Submitter,
+    runner_for,
+    validate_params,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +40,20 @@ def run_result_dir(*, run: AnalysisRun) -> Path:
     return Path(settings.DATA_DIR) / "runs" / str(run.pk)
 
 
-def analysis_submit(*, user, kind: str, params: dict, is_public: bool = False) -> AnalysisRun:
-    """Create the run row and queue it once the transaction commits."""
-    params = validate_params(kind, params)  # bad input fails here, before a row exists
+def analysis_submit(
+    *,
+    user,
+    kind: str,
+    params: dict,
+    is_public: bool = False,
+    session_runs: list[int] | tuple[int, ...] = (),
+) -> AnalysisRun:
+    """Create the run row and queue it once the transaction commits.
+
+    Parameters are validated as ``user`` sees the catalogue (``session_runs``: the anonymous
+    browser session's own runs), so a run can never read what its submitter may not see."""
+    submitter = Submitter(user=user, session_runs=tuple(session_runs or ()))
+    params = validate_params(kind, params, submitter=submitter)  # fails before a row exists
     run = AnalysisRun.objects.create(
         kind=kind,
         params=params,
@@ -128,9 +146,17 @@ def analysis_cancel(*, run: AnalysisRun) -> AnalysisRun:
     return run
 
 
-def analysis_rerun(*, run: AnalysisRun, user) -> AnalysisRun:
+def analysis_rerun(
+    *, run: AnalysisRun, user, session_runs: list[int] | tuple[int, ...] = ()
+) -> AnalysisRun:
     """Run the same parameters again (on the libraries' current versions)."""
-    return analysis_submit(user=user, kind=run.kind, params=run.params, is_public=run.is_public)
+    return analysis_submit(
+        user=user,
+        kind=run.kind,
+        params=run.params,
+        is_public=run.is_public,
+        session_runs=session_runs,
+    )
 
 
 def runs_reap_stale(*, stale_after: timedelta = timedelta(minutes=10)) -> int:

@@ -68,7 +68,9 @@ def run_cancel(request, run_id: int):
 def run_again(request, run_id: int):
     run = _visible_run(request, run_id)
     try:
-        new = analysis_rerun(run=run, user=request.user)
+        new = analysis_rerun(
+            run=run, user=request.user, session_runs=request.session.get("my_runs", [])
+        )
     except RunInputError as exc:  # e.g. its library or source is gone since
         messages.error(request, f"This run cannot be run again: {exc}")
         return redirect("analysis:run-detail", run_id=run.pk)

@@ -58,7 +58,12 @@ def interpret_launch(request):
     runs, errors = [], []
     for k in kinds:
         try:
-            run = analysis_submit(user=request.user, kind=k, params={"source": source})
+            run = analysis_submit(
+                user=request.user,
+                session_runs=request.session.get("my_runs", []),
+                kind=k,
+                params={"source": source},
+            )
         except RunInputError as exc:
             errors.append(f"{k}: {exc}")
             continue
@@ -169,7 +174,10 @@ def group_analysis(request):
         accessions = request.POST.get("signatures", "").replace(",", " ").split()
         try:
             run = analysis_submit(
-                user=request.user, kind="signature_group", params={"signatures": accessions}
+                user=request.user,
+                session_runs=request.session.get("my_runs", []),
+                kind="signature_group",
+                params={"signatures": accessions},
             )
         except RunInputError as exc:
             messages.error(request, str(exc))

@@ -54,7 +54,12 @@ def tutorial_step(request, slug: str, key: str):
         raise Http404("no such analysis run")
     try:
         params = usecases.step_params(step, previous)
-        run = analysis_submit(user=request.user, kind=step.kind, params=params)
+        run = analysis_submit(
+            user=request.user,
+            session_runs=request.session.get("my_runs", []),
+            kind=step.kind,
+            params=params,
+        )
     except RunInputError as exc:
         steps = [{"step": s, "done": None, "needed": None} for s in case.steps]
         context = {"case": case, "steps": steps, "error": f"{step.title}: {exc}"}

@@ -63,7 +63,12 @@ def query_page(request):
         "top": form.cleaned_data["top"],
     }
     try:
-        run = analysis_submit(user=request.user, kind="connectivity", params=params)
+        run = analysis_submit(
+            user=request.user,
+            session_runs=request.session.get("my_runs", []),
+            kind="connectivity",
+            params=params,
+        )
     except RunInputError as exc:
         form.add_error(None, str(exc))
         return _query_render(request, form, preset=preset, saved=saved, summary=summary)
@@ -114,7 +119,12 @@ def build_page(request, accession):
     form = BuildSignatureForm(data, dataset=dataset, fields=fields)
     if request.method == "POST" and form.is_valid():
         try:
-            run = analysis_submit(user=request.user, kind="build_signature", params=form.params())
+            run = analysis_submit(
+                user=request.user,
+                session_runs=request.session.get("my_runs", []),
+                kind="build_signature",
+                params=form.params(),
+            )
         except RunInputError as exc:
             form.add_error(None, str(exc))
         else:

@@ -37,7 +37,9 @@ class AnalysisRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         incoming = AnalysisSubmitSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         try:
-            run = analysis_submit(user=request.user, **incoming.validated_data)
+            run = analysis_submit(
+                user=request.user, session_runs=_session_runs(request), **incoming.validated_data
+            )
         except RunInputError as exc:
             raise ValidationError({"params": [str(exc)]}) from exc
         run.refresh_from_db()
@@ -54,7 +56,9 @@ class AnalysisRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def rerun(self, request, pk=None):
         try:
-            run = analysis_rerun(run=self.get_object(), user=request.user)
+            run = analysis_rerun(
+                run=self.get_object(), user=request.user, session_runs=_session_runs(request)
+            )
         except RunInputError as exc:  # e.g. its library or source is gone since
             raise ValidationError({"params": [str(exc)]}) from exc
         run.refresh_from_db()
@@ -94,6 +98,11 @@ class AnalysisRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return FileResponse(
             open(path, "rb"), as_attachment=True, filename=f"run{run.pk}_{name}.tsv"
         )
+
+
+def _session_runs(request) -> list[int]:
+    session = getattr(request, "session", None)
+    return session.get("my_runs", []) if session is not None else []
 
 
 def _int_param(request, name: str, default: int) -> int:

@@ -16,6 +16,7 @@ import pandas as pd
 from analysis.engine.design import DesignError, groups_from_predicates
 from analysis.runners import RunInputError, RunResult, register
 from analysis.signature_build import METHODS, signature_from_tables
+from analysis.visibility import visible_datasets
 from catalog.choices import Scale
 from catalog.models import Dataset, Sample
 from catalog.storage import dataset_matrix
@@ -55,7 +56,7 @@ def _check_method(dataset: Dataset, method: str, filter_by_expr: bool) -> None:
 
 def validate(params: dict) -> dict:
     accession = params.get("dataset")
-    dataset = Dataset.objects.filter(accession=accession).first()
+    dataset = visible_datasets().filter(accession=accession).first()
     if dataset is None:
         raise RunInputError(f"no dataset {accession!r}")
     for role in ("treatment", "baseline"):

@@ -19,6 +19,7 @@ from analysis.engine.fastconn import fast_connectivity
 from analysis.engine.query import ParsedQuery, QueryError, parse_query
 from analysis.runners import RunInputError, RunResult, register
 from analysis.signature_sources import signature_table, validate_source
+from analysis.visibility import visible_libraries
 from signatures.io import library_open
 from signatures.models import Signature, SignatureLibrary
 
@@ -53,7 +54,7 @@ def validate(params: dict) -> dict:
     """Clean the parameters at submit time; RunInputError names the problem."""
     source = validate_source(params.get("source"))
     slug = params.get("library")
-    library = SignatureLibrary.objects.filter(slug=slug).first()
+    library = visible_libraries().filter(slug=slug).first()
     if library is None:
         raise RunInputError(f"no signature library {slug!r}")
     metric = params.get("metric")

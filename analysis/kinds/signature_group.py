@@ -16,6 +16,7 @@ from analysis.engine.explore import cluster, correlation_matrix, pca, tsne
 from analysis.interpret import signature_columns, symbols
 from analysis.kinds.enrichment import _int
 from analysis.runners import ProgressFn, RunInputError, RunResult, register
+from analysis.visibility import visible_signatures
 from signatures.models import Signature
 
 MAX_SIGNATURES = 200
@@ -31,7 +32,7 @@ def validate_group(params: dict) -> dict:
     if not 2 <= len(accessions) <= MAX_SIGNATURES:
         raise RunInputError(f"choose between 2 and {MAX_SIGNATURES} signatures")
     known = set(
-        Signature.objects.filter(accession__in=accessions).values_list("accession", flat=True)
+        visible_signatures().filter(accession__in=accessions).values_list("accession", flat=True)
     )
     missing = [a for a in accessions if a not in known]
     if missing:
