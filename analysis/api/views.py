@@ -82,7 +82,7 @@ class AnalysisRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         limit = _int_param(request, "limit", 1000)
         offset = _int_param(request, "offset", 0)
         page = frame.iloc[offset : offset + limit]
-        rows = page.astype(object).where(page.notna(), None).to_dict(orient="records")
+        rows = _json_rows(page)
         return Response({"count": len(frame), "columns": list(frame.columns), "rows": rows})
 
     @extend_schema(
@@ -98,6 +98,14 @@ class AnalysisRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return FileResponse(
             open(path, "rb"), as_attachment=True, filename=f"run{run.pk}_{name}.tsv"
         )
+
+
+def _json_rows(frame) -> list[dict]:
+    """Rows as JSON-safe dicts: NaN becomes null, ±inf the strings "Infinity"/"-Infinity"
+    (JSON has no infinities; JavaScript's Number() reads those strings back)."""
+    values = frame.astype(object).where(frame.notna(), None)
+    values = values.replace({float("inf"): "Infinity", float("-inf"): "-Infinity"})
+    return values.to_dict(orient="records")
 
 
 def _session_runs(request) -> list[int]:

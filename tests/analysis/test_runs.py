@@ -34,7 +34,7 @@ def toy_kind(monkeypatch):
             raise ZeroDivisionError("boom")
         if params.get("bad"):
             raise RunInputError("the dataset has no sample group 'x'")
-        table = pd.DataFrame({"gene": ["A", "B"], "score": [1.5, float("nan")]})
+        table = pd.DataFrame({"gene": ["A", "B", "C"], "score": [1.5, float("nan"), float("inf")]})
         return RunResult(tables={"scores": table}, summary={"n": params["n"]}, library_version="v1")
 
     monkeypatch.setitem(runners._RUNNERS, "connectivity", run)
@@ -55,7 +55,7 @@ def test_a_submitted_run_executes_and_stores_its_tables(toy_kind, user):
     assert run.summary["n"] == 3
     assert run.library_version == "v1"
     assert (run.started is not None) and (run.finished is not None)
-    assert pd.read_csv(f"{run.result_dir}/scores.tsv", sep="\t")["gene"].tolist() == ["A", "B"]
+    assert pd.read_csv(f"{run.result_dir}/scores.tsv", sep="\t")["gene"].tolist() == ["A", "B", "C"]
 
 
 def test_it_rejects_bad_parameters_before_creating_a_run(toy_kind, user):
@@ -115,7 +115,11 @@ def test_the_api_submits_polls_and_serves_tables(toy_kind, user):
     detail = client.get(f"/api/v1/analyses/{run_id}/").json()
     assert detail["status"] == "succeeded" and detail["tables"] == ["scores"]
     table = client.get(f"/api/v1/analyses/{run_id}/tables/scores/").json()
-    assert table["rows"] == [{"gene": "A", "score": 1.5}, {"gene": "B", "score": None}]
+    assert table["rows"] == [
+        {"gene": "A", "score": 1.5},
+        {"gene": "B", "score": None},
+        {"gene": "C", "score": "Infinity"},  # JSON has no infinities
+    ]
     download = client.get(f"/api/v1/analyses/{run_id}/download/scores/")
     assert download.status_code == 200
     assert b"gene\tscore" in b"".join(download.streaming_content)

@@ -1,6 +1,7 @@
 """Shared clicks of the use-case browser tests (docs/tutorials): load the demo steps a use
 case needs, follow the tutorial page, save screenshots for the docs and time the clicks."""
 
+import os
 import time
 from pathlib import Path
 
@@ -21,9 +22,11 @@ def load(*steps: str) -> float:
 
 
 def shot(page, name: str) -> Path:
-    """A screenshot for the docs (viewport only, to keep the PNGs small) and test-artifacts."""
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_IMG / f"{name}.png"))
+    """A screenshot into test-artifacts; with UPDATE_DOCS_SCREENSHOTS=1 also the docs' copy
+    (viewport only, to keep the PNGs small), so a test run leaves the tracked images alone."""
+    if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS_IMG / f"{name}.png"))
     return screenshot(page, name)
 
 
@@ -64,9 +67,17 @@ def tutorial_step(page, base: str, slug: str, step: str) -> None:
 
 
 def column(page, table: str, name: str) -> list[str]:
-    headers = page.locator(f"table[data-table={table}] thead th").all_inner_texts()
-    i = headers.index(name) + 1
-    return page.locator(f"table[data-table={table}] tbody tr td:nth-child({i})").all_inner_texts()
+    """Every value of a result table's column, in the run's order, as the page's own table
+    script loads them (the JSON table endpoint), whatever page of rows is on screen."""
+    values = page.evaluate(
+        """async ([table, name]) => {
+            const url = document.querySelector(`table[data-table="${table}"]`).dataset.url;
+            const body = await (await fetch(url + "?limit=100000")).json();
+            return body.rows.map((row) => row[name] === null ? "" : String(row[name]));
+        }""",
+        [table, name],
+    )
+    return list(values)
 
 
 class Clock:
