@@ -38,9 +38,9 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 PAGE = 4096
-BLOCK = 4096  # signatures per block when deriving the layouts
+BLOCK = 4096  # signatures per block when deriving the layouts = columns per int8 tile
 N_EXTREME = 100
 #: p-value floor before any logarithm: the same as ``analysis.engine.stats.P_FLOOR``.
 P_FLOOR = float(np.finfo(np.float32).tiny)
@@ -66,8 +66,9 @@ class LibraryMatrices:
     genes: int64 Entrez ids (n_genes,); signature_ids: accessions in column order;
     logfc: float64 (n_genes, n_signatures) view of the signature-major file; pvalue: float64 of
     the same shape, or None. NaN marks a gene not measured in a signature.
-    layouts: gene-major int8 (n_genes, n_signatures) screening codes, NaN replaced by 0, value
-    ≈ moments[f"{name}_scale"][j]·code: ``y`` logFC and, with p-values, ``b`` −log10 p and
+    layouts: int8 screening codes, gene-major in tiles of ``BLOCK`` signatures, shape
+    (n_tiles, n_genes, BLOCK) (signature j is tile j // BLOCK, position j % BLOCK; zero padded),
+    NaN replaced by 0, value ≈ moments[f"{name}_scale"][j]·code: ``y`` logFC and, with p-values, ``b`` −log10 p and
     ``e`` the extreme signed significance (top/bottom ``n_extreme`` genes, else 0).
     moments: float64 (n_signatures,) per name in ``MOMENTS``: exact sums of the float64 values
     (``y_sum``, ``y_sq``, ``by_sum`` …), the int8 scales and rounding residual norms (``*_err``).
@@ -333,8 +334,10 @@ def _derive_layouts(directory: Path, *, n_genes: int, has_p: bool) -> None:
     order = np.argsort(np.asarray(genes), kind="stable")
     n_sig = logfc.shape[0]
     names = LAYOUTS if has_p else ("y",)
+    n_tiles = (n_sig + BLOCK - 1) // BLOCK
     out = {
-        name: _npy_create(directory / f"{name}q.npy", np.int8, (n_genes, n_sig)) for name in names
+        name: _npy_create(directory / f"{name}q.npy", np.int8, (n_tiles, n_genes, BLOCK))
+        for name in names
     }
     index = (
         _npy_create(directory / "ext_index.npy", np.int16, (n_sig, 2 * N_EXTREME))
@@ -348,8 +351,8 @@ def _derive_layouts(directory: Path, *, n_genes: int, has_p: bool) -> None:
         y = np.asarray(logfc[start:stop])
         p = None if pvalue is None else np.asarray(pvalue[start:stop])
         codes, block_moments, ext_index = derive_block(y, p, order)
-        for name, values in codes.items():
-            out[name][:, start:stop] = values.T
+        for name, values in codes.items():  # one tile per block of signatures
+            out[name][start // BLOCK, :, : stop - start] = values.T
         for name, values in block_moments.items():
             moments[name][start:stop] = values
         if index is not None:

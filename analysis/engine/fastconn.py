@@ -105,6 +105,19 @@ def _quantize(values: np.ndarray):
     return codes, scale, np.sqrt((resid * resid).sum(axis=1))
 
 
+TILE = 4096  # columns per tile of the int8 layouts (as signatures.io stores them)
+
+
+def tiled(codes: np.ndarray, tile: int = TILE) -> np.ndarray:
+    """Signature-major codes (S, G) as tiles (ceil(S / tile), G, tile), zero padded."""
+    n_sig, n_genes = codes.shape
+    out = np.zeros(((n_sig + tile - 1) // tile, n_genes, tile), dtype=codes.dtype)
+    for t in range(out.shape[0]):
+        part = codes[t * tile : (t + 1) * tile]
+        out[t, :, : len(part)] = part.T
+    return out
+
+
 def arrays_library(genes, logfc, pvalue, signature_ids, *, n_extreme: int = 100, p_floor=P_FLOOR):
     """Build the layouts of a (G, S) library in memory, as ``signatures.io`` does on disk."""
     genes = np.asarray(genes, dtype=np.int64)
@@ -128,7 +141,7 @@ def arrays_library(genes, logfc, pvalue, signature_ids, *, n_extreme: int = 100,
     for name, values in dense.items():
         mom[f"{name}_sum"], mom[f"{name}_sq"] = values.sum(axis=1), (values * values).sum(axis=1)
         codes, mom[f"{name}_scale"], mom[f"{name}_err"] = _quantize(values)
-        layouts[name] = np.ascontiguousarray(codes.T)
+        layouts[name] = tiled(codes)
     return ArraysLibrary(
         genes=genes,
         signature_ids=tuple(signature_ids),
@@ -232,7 +245,7 @@ def _partial_pearson(codes, scale, err, rows, x) -> tuple[np.ndarray, np.ndarray
     """
     n = len(rows)
     xc = x - x.mean()
-    s1, s2, s3 = fk.moments_rows(codes, rows, _f32(xc))
+    s1, s2, s3 = fk.moments_rows(codes, rows, _f32(xc), len(scale))
     nx = float(np.sqrt(xc @ xc))
     return fk.finish_partial(s1, s2, s3, scale, err, n, nx, float(np.abs(xc).max()))
 
@@ -255,7 +268,7 @@ def _screen(plan, lib) -> _Screen:
     # every library gene is used: the column sums are exact moments, one dot product is read
     x = plan.x if plan.metric == "extreme" else plan.x - plan.x.mean()
     nz = np.flatnonzero(x != 0)
-    s1 = fk.dot_rows(codes, rows[nz], _f32(x[nz]))
+    s1 = fk.dot_rows(codes, rows[nz], _f32(x[nz]), n_sig)
     sx = float(x.sum())
     vx = float(x @ x) - sx * sx / n
     nx = float(np.linalg.norm(x[nz]))
@@ -269,31 +282,28 @@ def _screen_weighted(plan, lib) -> _Screen:
     if lib.pvalue is None:  # no library weights: score everything exactly
         return _Screen(np.zeros(n_sig), np.full(n_sig, np.inf), n)
     m, x, a = lib.moments, plan.x, plan.a
-    o = fk.weighted_rows(lib.layouts["y"], lib.layouts["b"], plan.rows, _f32(x), _f32(a))
-    o = o.astype(np.float64)
     sy, sb = m["y_scale"], m["b_scale"]
-    sw = a.sum() + sb * o[0]
-    swx = a @ x + sb * o[1]
-    swxx = a @ (x * x) + sb * o[2]
-    swy = sy * (o[3] + sb * o[4])
-    swyy = sy * sy * (o[5] + sb * o[6])
-    swxy = sy * (o[7] + sb * o[8])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        vx = swxx - swx * swx / sw
-        vy = swyy - swy * swy / sw
-        r = (swxy - swx * swy / sw) / np.sqrt(vx * vy)
-    r = np.where((sw > 0) & (vx > 0) & (vy > 0), r, np.nan)
+    codes_y, codes_b = lib.layouts["y"], lib.layouts["b"]
+    if n == len(lib.genes):  # every gene: the library-only sums are exact column moments
+        q = fk.query_weighted_rows(codes_y, plan.rows, _f32(a), _f32(a * x), n_sig).astype(
+            np.float64
+        )
+        w = fk.library_weighted_rows(codes_b, codes_y, plan.rows, _f32(x), _f32(x * x), n_sig)
+        w = w.astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            o = [m["b_sum"] / sb, w[0], w[1], q[0], m["by_sum"] / (sb * sy), q[1]]
+            o += [m["by2_sum"] / (sb * sy * sy), q[2], w[2]]
+    else:
+        o = fk.weighted_rows(codes_y, codes_b, plan.rows, _f32(x), _f32(a), n_sig).astype(
+            np.float64
+        )
     # Rounding errors are independent and uniform (sd = scale/√12); to first order they move r
     # by δr ≈ <x̂ − r·ŷ, e_y>_w/‖y_c‖_w + Σ_g e_b,g·(x̂_g·ŷ_g − r/2·(x̂_g² + ŷ_g²)), whose sd is
     # at most sy/√12·√(w_max·(1 − r²)/v_y) + sb/√12·√(3n)/Σw·(1 + |r|). The bound is SIGMAS of
     # those sds: a statistical bound, checked on every re-scored row (``_State.rescore``).
-    w_max = a.max() + 127 * sb
-    r_abs = np.abs(r)
-    sd = sy * np.sqrt(_ratio(w_max * np.maximum(1 - r * r, 0.0), vy)) + sb * _ratio(
-        np.sqrt(3 * n) * (1 + r_abs), sw
-    )
-    bound = SIGMAS * sd / np.sqrt(12) + 8 * (n + 2) * EPS32 * (1 + r_abs)
-    return _Screen(r, np.where(np.isfinite(r), bound, np.inf), n, checked=False)
+    sums = np.array([a.sum(), a @ x, a @ (x * x), a.max()])
+    r, bound = fk.finish_weighted(*o, sy, sb, sums, n, SIGMAS)
+    return _Screen(r, bound, n, checked=False)
 
 
 def _screen_randomset(plan, lib) -> _Screen:
@@ -301,7 +311,7 @@ def _screen_randomset(plan, lib) -> _Screen:
     if lib.pvalue is None or k == 0:
         return _Screen(np.zeros(n_sig), np.full(n_sig, np.inf), k)
     m = lib.moments
-    total = m["b_scale"] * fk.dot_rows(lib.layouts["b"], plan.rows, np.ones(k, np.float32))
+    total = m["b_scale"] * fk.dot_rows(lib.layouts["b"], plan.rows, np.ones(k, np.float32), n_sig)
     mean = m["b_sum"] / n_genes
     var = m["b_sq"] / n_genes - mean * mean
     z = random_set_z(total / k, k, mean, var, n_genes)

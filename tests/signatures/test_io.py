@@ -130,6 +130,6 @@ def test_a_genome_wide_library_is_stored(settings):
     logfc = rng.standard_normal((12_000, 6))
     write("genome", genes, logfc, None, [f"G{j}" for j in range(6)], block=3)
     lib = io.library_open(slug="genome")
-    assert lib.layouts["y"].shape == (12_000, 6)
+    assert lib.layouts["y"].shape == (1, 12_000, io.BLOCK)
     assert lib.layouts["y"].dtype == np.int8
     assert "e" not in lib.layouts
