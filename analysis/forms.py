@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from analysis.kinds.connectivity import DEFAULT_TOP, MAX_TOP, METRICS
 from analysis.signature_build import METHODS
@@ -27,6 +28,14 @@ METHOD_LABELS = {
 # design.py splits clauses on "&" and fields on "=" / "!=": such names cannot be chosen here
 KEY_SPECIALS = ("&", "=", "!")
 VALUE_SPECIALS = ("&",)
+
+
+def upload_limits() -> dict[str, int]:
+    """The upload limits of the settings, as ``parse_upload`` takes them."""
+    return {
+        "max_bytes": settings.PORTAL_MAX_UPLOAD_BYTES,
+        "max_rows": settings.PORTAL_MAX_UPLOAD_ROWS,
+    }
 
 
 class QueryForm(forms.Form):
@@ -79,9 +88,9 @@ class QueryForm(forms.Form):
     def read_input(self, cleaned: dict) -> ParsedUpload:
         upload = cleaned.get("file")
         if upload:
-            return parse_upload(data=upload.read(), filename=upload.name)
+            return parse_upload(data=upload.read(), filename=upload.name, **upload_limits())
         if (cleaned.get("text") or "").strip():
-            return parse_upload(text=cleaned["text"])
+            return parse_upload(text=cleaned["text"], **upload_limits())
         if (cleaned.get("up") or "").strip() or (cleaned.get("down") or "").strip():
             return updown_upload(cleaned.get("up", ""), cleaned.get("down", ""))
         if self.saved:

@@ -107,12 +107,12 @@ def _delimiter(lines: list[str]) -> str | None:
     return None
 
 
-def split_rows(text: str) -> tuple[list[list[str]], str | None]:
+def split_rows(text: str, *, max_rows: int = MAX_ROWS) -> tuple[list[list[str]], str | None]:
     """Rows of cells (stripped, blank lines dropped) and the delimiter found (None: spaces)."""
     lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lines = [line for line in lines if line.strip() and not line.lstrip().startswith("!")]
-    if len(lines) > MAX_ROWS:
-        raise UploadError(f"the upload has {len(lines):,} lines; at most {MAX_ROWS:,} are read")
+    if len(lines) > max_rows:
+        raise UploadError(f"the upload has {len(lines):,} lines; at most {max_rows:,} are read")
     delim = _delimiter(lines)
     if delim is None:
         return [line.split() for line in lines], None
@@ -320,7 +320,7 @@ def _check_xlsx_size(data: bytes) -> None:
         )
 
 
-def xlsx_rows(data: bytes) -> list[list[str]]:
+def xlsx_rows(data: bytes, *, max_rows: int = MAX_ROWS) -> list[list[str]]:
     """The first sheet of an .xlsx workbook as rows of text cells."""
     import openpyxl
 
@@ -333,8 +333,8 @@ def xlsx_rows(data: bytes) -> list[list[str]]:
         sheet = book.worksheets[0]
         rows = []
         for row in sheet.iter_rows(values_only=True):
-            if len(rows) >= MAX_ROWS:
-                raise UploadError(f"the sheet has more than {MAX_ROWS:,} rows")
+            if len(rows) >= max_rows:
+                raise UploadError(f"the sheet has more than {max_rows:,} rows")
             rows.append(["" if v is None else _cell_text(v) for v in row])
     finally:
         book.close()
@@ -347,16 +347,24 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def parse_upload(*, data: bytes | None = None, text: str | None = None, filename: str = ""):
-    """Read an uploaded file (bytes) or pasted text into a ``ParsedUpload``."""
+def parse_upload(
+    *,
+    data: bytes | None = None,
+    text: str | None = None,
+    filename: str = "",
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    max_rows: int = MAX_ROWS,
+):
+    """Read an uploaded file (bytes) or pasted text into a ``ParsedUpload``; the portal passes
+    its ``PORTAL_MAX_UPLOAD_BYTES``/``PORTAL_MAX_UPLOAD_ROWS`` settings as the limits."""
     name = filename.lower()
     if data is not None:
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise UploadError(f"the file is larger than {MAX_UPLOAD_BYTES // 2**20} MB")
+        if len(data) > max_bytes:
+            raise UploadError(f"the file is larger than {max_bytes / 2**20:.3g} MB")
         if name.endswith(".xls") or data.startswith(b"\xd0\xcf\x11\xe0"):
             raise UploadError("old .xls workbooks are not read: save the sheet as .xlsx or TSV")
         if data.startswith(b"PK\x03\x04") or name.endswith(".xlsx"):
-            parsed = table_payload(xlsx_rows(data))
+            parsed = table_payload(xlsx_rows(data, max_rows=max_rows))
             parsed.source_format = "xlsx"
             return parsed
         if data.startswith(b"\x1f\x8b"):
@@ -368,11 +376,11 @@ def parse_upload(*, data: bytes | None = None, text: str | None = None, filename
         raise UploadError("the file is binary, not a text table")
     if text.lstrip().startswith("#1."):
         return parse_gct(text.lstrip())
-    return _parse_text(text)
+    return _parse_text(text, max_rows=max_rows)
 
 
-def _parse_text(text: str) -> ParsedUpload:
-    rows, delim = split_rows(text)
+def _parse_text(text: str, *, max_rows: int = MAX_ROWS) -> ParsedUpload:
+    rows, delim = split_rows(text, max_rows=max_rows)
     if delim is None and all("|" in "".join(row) for row in rows[:5]):
         raise UploadError("the table is separated by '|': use tabs, commas or semicolons")
     if (len(rows) == 1 or delim in (",", None)) and _is_gene_list(rows):

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from analysis.downloads import FORMATS, table_download
 from analysis.engine.design import DesignError, select_samples
-from analysis.forms import BuildSignatureForm, QueryForm
+from analysis.forms import BuildSignatureForm, QueryForm, upload_limits
 from analysis.kinds.build_signature import dataset_metadata
 from analysis.runners import RunInputError
 from analysis.selectors import run_list_visible, run_table
@@ -96,9 +96,9 @@ def query_recognise(request):
     try:
         upload = request.FILES.get("file")
         if upload:
-            parsed = parse_upload(data=upload.read(), filename=upload.name)
+            parsed = parse_upload(data=upload.read(), filename=upload.name, **upload_limits())
         elif (request.POST.get("text") or "").strip():
-            parsed = parse_upload(text=request.POST["text"])
+            parsed = parse_upload(text=request.POST["text"], **upload_limits())
         else:
             parsed = updown_upload(request.POST.get("up", ""), request.POST.get("down", ""))
         return JsonResponse(upload_summary(parsed))
