@@ -381,10 +381,10 @@ class _State:
     def __init__(self, plan, lib, screen: _Screen):
         n_sig = len(lib.signature_ids)
         self.plan, self.lib = plan, lib
-        self.r = np.asarray(screen.r, dtype=np.float64).copy()
-        bound = np.asarray(screen.bound, dtype=np.float64)
-        self.bound = np.where(np.isfinite(self.r) & ~np.isnan(bound), bound, np.inf)
-        self.n = np.full(n_sig, screen.n, dtype=np.int64)
+        self.r = np.array(screen.r, dtype=np.float64)  # a screened NaN ranks as unknown
+        self.bound = np.array(screen.bound, dtype=np.float64)
+        self.bound[np.isnan(self.bound)] = np.inf
+        self.n = np.full(n_sig, screen.n, dtype=np.int32)
         self.exact = np.zeros(n_sig, dtype=bool)
         self.checked = screen.checked
         self.widened = False
@@ -575,17 +575,6 @@ def connections_block(z: np.ndarray, start: int, stop: int, k: int = 100) -> dic
     (stop − start, k), self excluded.
     """
     r = z[start:stop] @ z.T
-    r[np.arange(stop - start), np.arange(start, stop)] = np.nan
-    r = np.nan_to_num(r, nan=0.0)
     k = min(k, r.shape[1] - 1)
-    pos = np.argpartition(-r, k - 1, axis=1)[:, :k]
-    neg = np.argpartition(r, k - 1, axis=1)[:, :k]
-    rows = np.arange(r.shape[0])[:, None]
-    pos = np.take_along_axis(pos, np.argsort(-r[rows, pos], axis=1, kind="stable"), axis=1)
-    neg = np.take_along_axis(neg, np.argsort(r[rows, neg], axis=1, kind="stable"), axis=1)
-    return {
-        "pos_idx": pos.astype(np.int32),
-        "pos_r": r[rows, pos].astype(np.float32),
-        "neg_idx": neg.astype(np.int32),
-        "neg_r": r[rows, neg].astype(np.float32),
-    }
+    pos_idx, pos_r, neg_idx, neg_r = fk.rows_top_k(r, k, start)
+    return {"pos_idx": pos_idx, "pos_r": pos_r, "neg_idx": neg_idx, "neg_r": neg_r}

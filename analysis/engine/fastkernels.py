@@ -445,3 +445,26 @@ def finish_weighted(o0, o1, o2, o3, o4, o5, o6, o7, o8, sy, sb, sums, n, sigmas)
         r[j] = rj
         bound[j] = sigmas * sd / np.sqrt(12.0) + 8 * (n + 2) * EPS32 * (1 + ra)
     return r, bound
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def rows_top_k(r, k, first_column):
+    """Per row of r (B, S): the k largest and the k smallest entries (self = column
+    first_column + row excluded), sorted; one pass per row with size-k heaps, both cores."""
+    n_rows, n_cols = r.shape
+    pos_i = np.empty((n_rows, k), dtype=np.int32)
+    pos_v = np.empty((n_rows, k), dtype=np.float32)
+    neg_i = np.empty((n_rows, k), dtype=np.int32)
+    neg_v = np.empty((n_rows, k), dtype=np.float32)
+    for i in prange(n_rows):
+        row = r[i]
+        mask = np.ones(n_cols, dtype=np.bool_)
+        mask[first_column + i] = False
+        up = top_indices(row, mask, k)
+        down = top_indices(-row, mask, k)
+        up = up[np.argsort(-row[up], kind="mergesort")]
+        down = down[np.argsort(row[down], kind="mergesort")]
+        for t in range(k):
+            pos_i[i, t], pos_v[i, t] = up[t], row[up[t]]
+            neg_i[i, t], neg_v[i, t] = down[t], row[down[t]]
+    return pos_i, pos_v, neg_i, neg_v
