@@ -119,7 +119,7 @@ class ConnectivityView(APIView):
             return _error(str(exc), status.HTTP_400_BAD_REQUEST)
         except (FileNotFoundError, LibraryCorrupt) as exc:
             return _error(str(exc), status.HTTP_503_SERVICE_UNAVAILABLE)
-        return Response(ConnectivityOutputSerializer(result).data)
+        return Response(result)  # already plain JSON types; the serializer documents it
 
 
 class SignatureConnectionsView(APIView):

@@ -381,8 +381,8 @@ class _State:
     def __init__(self, plan, lib, screen: _Screen):
         n_sig = len(lib.signature_ids)
         self.plan, self.lib = plan, lib
-        self.r = np.array(screen.r, dtype=np.float64)  # a screened NaN ranks as unknown
-        self.bound = np.array(screen.bound, dtype=np.float64)
+        self.r = np.asarray(screen.r, dtype=np.float64)  # a screened NaN ranks as unknown
+        self.bound = np.asarray(screen.bound, dtype=np.float64)
         self.bound[np.isnan(self.bound)] = np.inf
         self.n = np.full(n_sig, screen.n, dtype=np.int32)
         self.exact = np.zeros(n_sig, dtype=bool)
