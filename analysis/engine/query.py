@@ -45,9 +45,13 @@ def _numbers(values, name: str, n: int) -> np.ndarray:
     if not isinstance(values, list | tuple) or len(values) != n:
         raise QueryError(f"{name} must be a list with one number per gene ({n})")
     try:
-        return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+        numbers = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
     except (TypeError, ValueError):
         raise QueryError(f"{name} must contain numbers (or null)") from None
+    spelled = [v for v in values if v is not None and not np.isfinite(float(v))]
+    if spelled:  # "NaN"/"Infinity" given as values: null is how a missing value is written
+        raise QueryError(f"{name} values must be finite numbers (null for a missing value)")
+    return numbers
 
 
 def _resolve(ids: list[str], resolve: Resolver) -> tuple[np.ndarray, list[int], list[str]]:

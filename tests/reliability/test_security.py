@@ -17,7 +17,8 @@ from tests.conftest import ROOT
 
 def _production_env(tmp_path) -> dict:
     return {
-        **os.environ,
+        # the environment of a deployment: nothing the test runner set for itself
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "portal.example.org",
