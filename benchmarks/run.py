@@ -1,7 +1,7 @@
 """Connectivity benchmark on a SYNTHETIC library of the real shape (``make bench``).
 
 1. Builds once, and caches in benchmarks/cache/ (outside git), a synthetic library of 250,000
-   signatures × 978 genes (``--genome``: 12,000 genes, pearson only, no p-values) drawn from
+   signatures × 978 genes (``--genome``: 100,000 × 12,000, pearson only, no p-values) drawn from
    a few latent factors so that signatures correlate as real L1000 ones do; a terminal
    progress bar shows the build.
 2. Starts the production server (gunicorn, 2 workers, loopback) on a scratch SQLite database
@@ -295,9 +295,10 @@ def setup_django(slug: str) -> dict:
         DJANGO_SETTINGS_MODULE="ilincs_site.settings",
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="benchmark-only-" + "x" * 40,
-        DATABASE_URL=f"sqlite:///{CACHE / 'bench.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{CACHE / f'bench-{slug}.sqlite3'}",  # one per library
         PORTAL_DATA_DIR=str(CACHE),
         PORTAL_THROTTLE_ANON="100000/minute",
+        DB_CONN_MAX_AGE="600",  # persistent connections, as a production deployment sets
         OPENBLAS_NUM_THREADS="1",
     )
     os.environ.update(env)
@@ -310,12 +311,18 @@ def setup_django(slug: str) -> dict:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--genome", action="store_true", help="12,000 genes, pearson only")
-    parser.add_argument("--signatures", type=int, default=250_000)
+    parser.add_argument(
+        "--signatures",
+        type=int,
+        help="default 250,000; 100,000 with --genome (250,000 x 12,000 raw float64 is 24 GB, "
+        "more than this machine's RAM)",
+    )
     parser.add_argument("--queries", type=int, default=100, help="warm queries per metric")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args(argv)
     n_genes = 12_000 if args.genome else 978
+    args.signatures = args.signatures or (100_000 if args.genome else 250_000)
     slug = f"synthetic-{args.signatures}x{n_genes}"
     env = setup_django(slug)
     lib = build(slug, args.signatures, n_genes, with_p=not args.genome)
@@ -390,15 +397,12 @@ BASELINES = {
 def report(lib, bw, cases, genome: bool) -> None:
     memory = cases[0]["workers_memory"]
     result = {
-        "library": {
-            "signatures": lib.n_signatures,
-            "genes": len(lib.genes),
-            "synthetic": True,
-            "version": lib.version,
-        },
+        "library": {"signatures": lib.n_signatures, "genes": len(lib.genes)},
         "bandwidth_gb_s": round(bw, 1),
-        "workers": [{k: v for k, v in w.items() if k != "pid"} for w in memory],
         "cases": [{k: v for k, v in c.items() if k != "workers_memory"} for c in cases],
+        "synthetic": True,
+        "library_version": lib.version,
+        "workers": [{k: v for k, v in w.items() if k != "pid"} for w in memory],
     }
     (HERE / "results").mkdir(exist_ok=True)
     name = "genome.json" if genome else "latest.json"

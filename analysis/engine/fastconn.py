@@ -462,6 +462,12 @@ def _fdr(state: _State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
     wanted = family[chosen]
     if m == 0 or not wanted.any():
         return out
+    # a p-value that underflows to 0 has adjusted p-value 0 (m·0/i), whatever its rank
+    zero = wanted & (_p_values(metric, state.r[chosen], state.n[chosen]) == 0)
+    out[zero] = 0.0
+    wanted &= ~zero
+    if not wanted.any():
+        return out
     upper = state.r if metric == "randomset" else np.abs(state.r)
     while True:
         exact = np.flatnonzero(family & state.exact)
