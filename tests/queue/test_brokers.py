@@ -1,0 +1,90 @@
+"""A run submitted in one process is executed by a real `manage.py qcluster` worker, through
+the embedded default broker (django-q2's ORM) and through Redis (production's option)."""
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import ROOT, require_tool
+
+REDIS_URL = os.environ.get("REDIS_URL_TEST", "redis://127.0.0.1:6379/15")
+
+
+def _manage(env: dict, *args: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def _redis_available() -> bool:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception:  # noqa: BLE001 - any failure means no usable server
+        return False
+    return True
+
+
+@pytest.mark.parametrize("broker", ["orm", "redis"])
+def test_a_worker_process_runs_a_submitted_analysis_to_completion(tmp_path, broker):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.reliability.fault_settings",
+        "DJANGO_DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
+        "PORTAL_DATA_DIR": str(tmp_path / "data"),
+        "Q_WORKERS": "1",
+    }
+    if broker == "redis":
+        if not _redis_available():
+            require_tool(f"no Redis server answers at {REDIS_URL}")
+        import redis
+
+        redis.Redis.from_url(REDIS_URL).flushdb()  # a database number of the tests' own
+        env["REDIS_URL"] = REDIS_URL
+    else:
+        env.pop("REDIS_URL", None)
+    _manage(env, "migrate", "--noinput")
+    submit = (
+        "from analysis.services import analysis_submit;"
+        "print(analysis_submit(user=None, kind='reliability_slow', params={'steps': 3}).pk)"
+    )
+    run_id = int(_manage(env, "shell", "-c", submit).strip().splitlines()[-1])
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        status = None
+        while time.monotonic() < deadline:
+            with sqlite3.connect(tmp_path / "portal.sqlite3") as db:
+                status = db.execute(
+                    "SELECT status FROM analysis_analysisrun WHERE id = ?", (run_id,)
+                ).fetchone()[0]
+            if status in {"succeeded", "failed"}:
+                break
+            time.sleep(0.3)
+    finally:
+        os.killpg(worker.pid, 9)
+        worker.wait(timeout=30)
+    assert status == "succeeded"
+    assert (tmp_path / "data" / "runs" / str(run_id) / "done.tsv").exists()
+    shutil.rmtree(tmp_path / "data", ignore_errors=True)
