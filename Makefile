@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := ilincs_site.settings
 
-.PHONY: install run migrate demo worker serve test test-fast lint format bench bench-genome loadtest clean
+.PHONY: install run migrate demo worker serve test test-sqlite lint format bench bench-genome loadtest clean
 
 install: $(STAMP)
 
@@ -45,6 +45,12 @@ format: install
 test: lint
 	DJANGO_DEBUG=1 $(PYTHON) manage.py makemigrations --check --dry-run
 	DJANGO_DEBUG=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+# The database-facing tests again on the embedded SQLite default (CI runs `make test` on
+# PostgreSQL, then this); the engine and browser tests do not depend on the database.
+test-sqlite: install
+	env -u DATABASE_URL DJANGO_DEBUG=1 $(BIN)/pytest -q -p no:cacheprovider \
+		--ignore=tests/engine --ignore=tests/browser $(PYTEST_ARGS)
 
 bench: install
 	$(PYTHON) -m benchmarks.run
