@@ -245,7 +245,8 @@ def _partial_pearson(codes, scale, err, rows, x) -> tuple[np.ndarray, np.ndarray
     """
     n = len(rows)
     xc = x - x.mean()
-    s1, s2, s3 = fk.moments_rows(codes, rows, _f32(xc), len(scale))
+    order = np.argsort(rows)  # ascending rows: the reads move forward through each tile
+    s1, s2, s3 = fk.moments_rows(codes, rows[order], _f32(xc[order]), len(scale))
     nx = float(np.sqrt(xc @ xc))
     return fk.finish_partial(s1, s2, s3, scale, err, n, nx, float(np.abs(xc).max()))
 
@@ -268,6 +269,7 @@ def _screen(plan, lib) -> _Screen:
     # every library gene is used: the column sums are exact moments, one dot product is read
     x = plan.x if plan.metric == "extreme" else plan.x - plan.x.mean()
     nz = np.flatnonzero(x != 0)
+    nz = nz[np.argsort(rows[nz])]  # ascending rows: the reads move forward through each tile
     s1 = fk.dot_rows(codes, rows[nz], _f32(x[nz]), n_sig)
     sx = float(x.sum())
     vx = float(x @ x) - sx * sx / n
