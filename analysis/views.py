@@ -1,5 +1,7 @@
 """HTML pages of analyses: run page with live progress, tables and downloads."""
 
+import json
+
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404
@@ -39,12 +41,27 @@ def run_detail(request, run_id: int):
 
     context = {
         "run": run,
+        "params_display": params_for_display(run.params),
         "tables": tables,
         "summary": run_summary(run=run),
         "figures": run_figures(run=run) if run.status == "succeeded" else None,
         "can_edit": request.user.is_staff or (run.owner_id and run.owner_id == request.user.id),
     }
     return render(request, "analysis/run_detail.html", context)
+
+
+def params_for_display(value, *, keep: int = 5):
+    """Parameters as readable JSON: long lists (inline queries) shortened to their first items
+    and their length; the run's full parameters stay in the API and the reproducibility record."""
+
+    def shorten(item):
+        if isinstance(item, dict):
+            return {key: shorten(v) for key, v in item.items()}
+        if isinstance(item, list) and len(item) > keep:
+            return [*map(shorten, item[:keep]), f"… {len(item)} values in all"]
+        return item
+
+    return json.dumps(shorten(value), indent=2, default=str, ensure_ascii=False)
 
 
 def run_list(request):

@@ -160,3 +160,11 @@ def test_the_run_page_shows_progress_reproducibility_and_tables(toy_kind, user, 
 def test_an_anonymous_visitor_cannot_open_someone_elses_run_page(toy_kind, user, client):
     run = analysis_submit(user=user, kind="connectivity", params={"n": 4})
     assert client.get(f"/runs/{run.pk}/").status_code == 404
+
+
+def test_the_run_page_shortens_long_parameter_lists():
+    from analysis.views import params_for_display
+
+    shown = params_for_display({"source": {"query": {"genes": list(range(978))}}, "top": 5})
+    assert '"… 978 values in all"' in shown and '"top": 5' in shown
+    assert shown.count("\n") < 20
