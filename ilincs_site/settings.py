@@ -31,9 +31,6 @@ DATA_DIR = Path(env.str("PORTAL_DATA_DIR", default=str(BASE_DIR / "var")))
 LIBRARY_STORE_DIR = DATA_DIR / "libraries"
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
-SHARED_DATA_DIR = Path(
-    env.str("PORTAL_SHARED_DATA", default=str(BASE_DIR.parent / "shared" / "data"))
-)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
