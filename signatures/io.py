@@ -38,6 +38,8 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
+from lib.extreme import extreme_rows
+
 FORMAT_VERSION = 4
 PAGE = 4096
 BLOCK = 4096  # signatures per block when deriving the layouts = columns per int8 tile
@@ -254,35 +256,6 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def extreme_block(s: np.ndarray, gene_order: np.ndarray, n_extreme: int):
-    """Extreme signed significance of a block of signatures (rows), NaN -> 0, and its genes.
-
-    s (B, G) with genes in any order; gene_order = argsort of the gene ids. Keeps the
-    n_extreme largest and smallest finite s of each row (ties by gene id ascending on each
-    side), all finite s when a row has ≤ 2·n_extreme of them (analysis.engine.connectivity).
-    Returns (values (B, G), kept gene indices (B, 2·n_extreme) int16, −1 padded).
-    """
-    s = s[:, gene_order]
-    finite = np.isfinite(s)
-    desc = np.argsort(np.where(finite, -s, np.inf), axis=1, kind="stable")[:, :n_extreme]
-    asc = np.argsort(np.where(finite, s, np.inf), axis=1, kind="stable")[:, :n_extreme]
-    keep = np.zeros(s.shape, dtype=bool)
-    rows = np.arange(s.shape[0])[:, None]
-    keep[rows, desc] = True
-    keep[rows, asc] = True
-    keep |= (finite.sum(axis=1) <= 2 * n_extreme)[:, None]
-    keep &= finite
-    values = np.empty(s.shape)
-    values[:, gene_order] = np.where(keep, s, 0.0)
-    kept = np.zeros(s.shape, dtype=bool)
-    kept[:, gene_order] = keep
-    row, gene = np.nonzero(kept)
-    first = np.searchsorted(row, np.arange(s.shape[0]))
-    index = np.full((s.shape[0], 2 * n_extreme), -1, dtype=np.int16)
-    index[row, np.arange(len(row)) - first[row]] = gene
-    return values, index
-
-
 def quantize(values: np.ndarray):
     """int8 codes of each row of values (B, G): v ≈ scale·code, scale = max|v|/127 per row.
 
@@ -316,7 +289,7 @@ def derive_block(y, p, gene_order, *, n_extreme: int = N_EXTREME, p_floor: float
         b = np.where(ok, -np.log10(np.fmax(np.where(ok, p, 1.0), p_floor)), 0.0)
         s = np.where(ok, np.sign(y0) * b, np.nan)
         dense["b"] = b
-        dense["e"], ext_index = extreme_block(s, gene_order, n_extreme)
+        dense["e"], ext_index = extreme_rows(s, gene_order, n_extreme)
         moments["by_sum"] = (b * y0).sum(axis=1)
         moments["by2_sum"] = (b * y0 * y0).sum(axis=1)
     codes = {}

@@ -35,6 +35,12 @@ def test_the_engine_imports_no_framework():
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 
+def test_lib_imports_no_framework_and_no_app():
+    for path in (ROOT / "lib").rglob("*.py"):
+        bad = imported_roots(path) & (FRAMEWORKS | APPS)
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
 def test_analysis_package_init_loads_no_django():
     assert not (ROOT / "analysis" / "__init__.py").read_text().strip()
 

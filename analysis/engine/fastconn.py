@@ -43,6 +43,7 @@ from analysis.engine.connectivity import (
     updown_from_signature,
 )
 from analysis.engine.stats import P_FLOOR, bh_fdr, p_from_r, random_set_z
+from lib.extreme import extreme_rows
 
 COLUMNS = ["signature", "column", "similarity", "pValue", "FDR", "nGenes", "lowOverlap"]
 ORDERS = ("abs", "up", "down")
@@ -66,35 +67,6 @@ class ArraysLibrary:
     n_extreme: int = 100
     p_floor: float = P_FLOOR
     version: str = "in-memory"
-
-
-def extreme_rows(s: np.ndarray, gene_order: np.ndarray, n_extreme: int):
-    """Extreme vectors of a block of signatures s (B, G), NaN -> 0, and their gene indices.
-
-    Same rule as ``signatures.io.extreme_block`` (the store): the n_extreme largest and
-    smallest finite s of each row, ties by gene id ascending (gene_order = argsort of the ids);
-    all finite s when a row has ≤ 2·n_extreme. Returns (values (B, G), indices (B, 2·n) int16,
-    −1 padded).
-    """
-    s = s[:, gene_order]
-    finite = np.isfinite(s)
-    desc = np.argsort(np.where(finite, -s, np.inf), axis=1, kind="stable")[:, :n_extreme]
-    asc = np.argsort(np.where(finite, s, np.inf), axis=1, kind="stable")[:, :n_extreme]
-    keep = np.zeros(s.shape, dtype=bool)
-    rows = np.arange(s.shape[0])[:, None]
-    keep[rows, desc] = True
-    keep[rows, asc] = True
-    keep |= (finite.sum(axis=1) <= 2 * n_extreme)[:, None]
-    keep &= finite
-    values = np.empty(s.shape)
-    values[:, gene_order] = np.where(keep, s, 0.0)
-    kept = np.zeros(s.shape, dtype=bool)
-    kept[:, gene_order] = keep
-    row, gene = np.nonzero(kept)
-    first = np.searchsorted(row, np.arange(s.shape[0]))
-    index = np.full((s.shape[0], 2 * n_extreme), -1, dtype=np.int16)
-    index[row, np.arange(len(row)) - first[row]] = gene
-    return values, index
 
 
 def _quantize(values: np.ndarray):
