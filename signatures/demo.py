@@ -209,6 +209,22 @@ def _by_entrez(gct: ExpressionMatrix) -> ExpressionMatrix:
     return ExpressionMatrix(values, row_meta, gct.col_meta)
 
 
+def _collapsed_to_genes(matrix: ExpressionMatrix, chip: Path) -> ExpressionMatrix:
+    """A microarray on a log scale with one row per gene, as GSEA's "collapse dataset" does:
+    signal floored at 20 and log2-transformed, probes mapped to symbols with the platform's
+    CHIP file, and for each symbol the probe with the highest mean kept (Max_probe)."""
+    annotation = read_any_table(chip)
+    symbol_of = dict(zip(annotation["Probe Set ID"], annotation["Gene Symbol"], strict=True))
+    logged = np.log2(matrix.values.clip(lower=20))
+    symbols = pd.Series([symbol_of.get(p, "") for p in logged.index], index=logged.index)
+    mapped = symbols.ne("") & ~symbols.str.contains("///", regex=False)
+    mean = logged[mapped].mean(axis=1)
+    best = mean.groupby(symbols[mapped]).idxmax()
+    values = logged.loc[best.to_numpy()]
+    values.index = pd.Index(best.index, name="feature")
+    return ExpressionMatrix(values, pd.DataFrame(index=values.index), matrix.col_meta)
+
+
 def step_datasets(root: Path, log: Log) -> None:
     human = catalog_services.organism_ensure(name_or_taxon="9606")
     rat = catalog_services.organism_ensure(name_or_taxon="10116")
@@ -232,6 +248,32 @@ def step_datasets(root: Path, log: Log) -> None:
         feature_kind="probe",
         description="24 ALL and 24 AML bone-marrow samples; MAS5-like signal (can be negative).",
         provenance="fixtures/expression/Leukemia_hgu95av2_ALL_vs_AML_n48.gct.gz (GSEApy)",
+    )
+    genes = _collapsed_to_genes(
+        ExpressionMatrix(leukemia.values, leukemia.row_meta, labels),
+        expr / "Human_AFFY_HG_U95_MSigDB_7_0_final.chip.gz",
+    )
+    _dataset(
+        log,
+        collection="cancer",
+        accession="GOLUB_ALL_AML_GENES",
+        title="Acute lymphoblastic vs acute myeloid leukaemia, gene level (log2, collapsed)",
+        matrix=genes,
+        samples=labels,
+        organism=human,
+        platform=platform(accession="GPL8300", title="Affymetrix HG-U95Av2", technology="array"),
+        data_type=DataType.MICROARRAY,
+        scale=Scale.LOG,
+        feature_kind="gene",
+        description=(
+            "GOLUB_ALL_AML on a log2 scale (signal floored at 20) with one row per gene symbol "
+            "(MSigDB v7.0 HG-U95 CHIP file, highest-mean probe per gene, as GSEA collapses): "
+            "signatures built on it can be queried against the libraries."
+        ),
+        provenance=(
+            "fixtures/expression/Leukemia_hgu95av2_ALL_vs_AML_n48.gct.gz + "
+            "Human_AFFY_HG_U95_MSigDB_7_0_final.chip.gz (GSEApy)"
+        ),
     )
     _dataset(
         log,
