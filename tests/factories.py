@@ -1,10 +1,13 @@
-"""factory_boy factories for the catalogue models (personas: curator, registered, anonymous)."""
+"""factory_boy factories for the catalogue models, shared by every test (personas: curator,
+registered, anonymous)."""
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
+from catalog.choices import DataType
 from catalog.models import CellLine, Collection, Dataset, Organism, Platform, Sample
+from signatures.choices import PerturbagenKind
 from signatures.models import (
     Gene,
     GeneSet,
@@ -58,6 +61,7 @@ class OrganismFactory(factory.django.DjangoModelFactory):
 class PlatformFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Platform
+        django_get_or_create = ["accession"]
 
     accession = factory.Sequence(lambda n: f"GPL{1000 + n}")
 
@@ -77,6 +81,7 @@ class CollectionFactory(factory.django.DjangoModelFactory):
 
     slug = factory.Sequence(lambda n: f"collection-{n}")
     name = factory.LazyAttribute(lambda c: c.slug.title())
+    description = "Curated datasets."
 
 
 class DatasetFactory(factory.django.DjangoModelFactory):
@@ -87,6 +92,8 @@ class DatasetFactory(factory.django.DjangoModelFactory):
     title = factory.LazyAttribute(lambda d: f"Dataset {d.accession}")
     collection = factory.SubFactory(CollectionFactory)
     organism = factory.SubFactory(OrganismFactory)
+    platform = factory.SubFactory(PlatformFactory)
+    data_type = DataType.MICROARRAY
 
 
 class SampleFactory(factory.django.DjangoModelFactory):
@@ -115,7 +122,7 @@ class PerturbagenFactory(factory.django.DjangoModelFactory):
 
     accession = factory.Sequence(lambda n: f"BRD-K{10000000 + n}")
     name = factory.Sequence(lambda n: f"compound-{n}")
-    kind = "compound"
+    kind = PerturbagenKind.COMPOUND
 
 
 class SignatureLibraryFactory(factory.django.DjangoModelFactory):
@@ -154,7 +161,7 @@ class GeneSetFactory(factory.django.DjangoModelFactory):
     library = factory.SubFactory(GeneSetLibraryFactory)
     name = factory.Sequence(lambda n: f"SET_{n}")
     genes = factory.LazyFunction(lambda: ["MTOR", "PIK3CA"])
-    size = 2
+    size = factory.LazyAttribute(lambda o: len(o.genes))
 
 
 def catalogue_state(data_dir) -> tuple:

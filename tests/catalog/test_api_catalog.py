@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.conftest import FIXTURES
-from tests.web_factories import (
+from tests.factories import (
     CollectionFactory,
     DatasetFactory,
     SampleFactory,

@@ -5,7 +5,7 @@ import csv
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.web_factories import (
+from tests.factories import (
     CollectionFactory,
     DatasetFactory,
     SampleFactory,

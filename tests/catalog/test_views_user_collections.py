@@ -3,7 +3,7 @@
 import pytest
 
 from collections_app.models import UserCollection
-from tests.web_factories import DatasetFactory, SignatureFactory, UserFactory
+from tests.factories import DatasetFactory, SignatureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

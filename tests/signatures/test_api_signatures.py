@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.web_factories import (
+from tests.factories import (
     CellLineFactory,
     GeneFactory,
     GeneSetFactory,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.web_factories import (
+from tests.factories import (
     CellLineFactory,
     GeneFactory,
     GeneSetFactory,
