@@ -10,15 +10,15 @@ from django.views.decorators.http import require_POST
 
 from analysis.models import AnalysisRun
 from analysis.runners import RunInputError
-from analysis.selectors import run_list_visible, run_summary, run_table, run_table_names
+from analysis.selectors import run_summary, run_table, run_table_names
 from analysis.services import analysis_cancel, analysis_rerun
+from analysis.session import remember_run, runs_visible_to, session_runs
 
 PREVIEW_ROWS = 200
 
 
 def _visible_run(request, run_id: int) -> AnalysisRun:
-    runs = run_list_visible(user=request.user, session_runs=request.session.get("my_runs"))
-    run = runs.filter(pk=run_id).first()
+    run = runs_visible_to(request).filter(pk=run_id).first()
     if run is None:
         raise Http404("no such analysis run")
     return run
@@ -66,7 +66,7 @@ def params_for_display(value, *, keep: int = 5):
 
 def run_list(request):
     """The user's own runs (and, for anonymous users, those of this browser session)."""
-    mine = Q(pk__in=request.session.get("my_runs", []))
+    mine = Q(pk__in=session_runs(request))
     if request.user.is_authenticated:
         mine |= Q(owner=request.user)
     runs = AnalysisRun.objects.filter(mine)
@@ -85,17 +85,9 @@ def run_cancel(request, run_id: int):
 def run_again(request, run_id: int):
     run = _visible_run(request, run_id)
     try:
-        new = analysis_rerun(
-            run=run, user=request.user, session_runs=request.session.get("my_runs", [])
-        )
+        new = analysis_rerun(run=run, user=request.user, session_runs=session_runs(request))
     except RunInputError as exc:  # e.g. its library or source is gone since
         messages.error(request, f"This run cannot be run again: {exc}")
         return redirect("analysis:run-detail", run_id=run.pk)
     remember_run(request, new)
     return redirect("analysis:run-detail", run_id=new.pk)
-
-
-def remember_run(request, run: AnalysisRun) -> None:
-    """Anonymous users find their own runs through their session."""
-    mine = request.session.get("my_runs", [])
-    request.session["my_runs"] = [*mine[-99:], run.pk]

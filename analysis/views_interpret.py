@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 from analysis import interpret, plots
 from analysis.runners import RunInputError
 from analysis.services import analysis_submit
-from analysis.views import _visible_run, remember_run
+from analysis.session import remember_run, session_runs
+from analysis.views import _visible_run
 from signatures.models import GeneSet, GeneSetLibrary
 from signatures.selectors import signature_list
 
@@ -60,7 +61,7 @@ def interpret_launch(request):
         try:
             run = analysis_submit(
                 user=request.user,
-                session_runs=request.session.get("my_runs", []),
+                session_runs=session_runs(request),
                 kind=k,
                 params={"source": source},
             )
@@ -175,7 +176,7 @@ def group_analysis(request):
         try:
             run = analysis_submit(
                 user=request.user,
-                session_runs=request.session.get("my_runs", []),
+                session_runs=session_runs(request),
                 kind="signature_group",
                 params={"signatures": accessions},
             )

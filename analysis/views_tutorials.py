@@ -8,9 +8,9 @@ from django.views.decorators.http import require_POST
 
 from analysis import plots, usecases
 from analysis.runners import RunInputError
-from analysis.selectors import run_list_visible, run_table
+from analysis.selectors import run_table
 from analysis.services import analysis_submit
-from analysis.views import remember_run
+from analysis.session import remember_run, runs_visible_to, session_runs
 from analysis.views_interpret import bokeh_context
 
 
@@ -21,10 +21,6 @@ def _case(slug: str) -> usecases.UseCase:
     return case
 
 
-def _runs(request):
-    return run_list_visible(user=request.user, session_runs=request.session.get("my_runs"))
-
-
 def tutorial_list(request):
     return render(request, "tutorials/list.html", {"cases": usecases.USE_CASES.values()})
 
@@ -32,7 +28,7 @@ def tutorial_list(request):
 def tutorial_detail(request, slug: str):
     """The steps of a use case, each with its link or button and the user's latest run."""
     case = _case(slug)
-    runs = _runs(request)
+    runs = runs_visible_to(request)
     steps = []
     for step in case.steps:
         done = usecases.latest_run(runs, case, step.key) if step.kind != "signature" else None
@@ -49,14 +45,14 @@ def tutorial_step(request, slug: str, key: str):
         step = usecases.step_of(case.slug, key)
     except KeyError:
         raise Http404("no such step") from None
-    previous = _runs(request).filter(pk=request.POST.get("run") or 0).first()
+    previous = runs_visible_to(request).filter(pk=request.POST.get("run") or 0).first()
     if previous is None:
         raise Http404("no such analysis run")
     try:
         params = usecases.step_params(step, previous)
         run = analysis_submit(
             user=request.user,
-            session_runs=request.session.get("my_runs", []),
+            session_runs=session_runs(request),
             kind=step.kind,
             params=params,
         )
@@ -71,7 +67,7 @@ def tutorial_step(request, slug: str, key: str):
 def tutorial_concordance(request, slug: str):
     """Use case 2: protein vs mRNA logFC per antibody, as Bokeh scatter plots."""
     case = _case(slug)
-    runs = _runs(request)
+    runs = runs_visible_to(request)
     protein = runs.filter(pk=request.GET.get("protein") or 0, kind="build_signature").first()
     protein = protein or usecases.latest_run(runs, case, "build-protein")
     if protein is None:

@@ -14,12 +14,12 @@ from analysis.engine.design import DesignError, select_samples
 from analysis.forms import BuildSignatureForm, QueryForm, upload_limits
 from analysis.kinds.build_signature import dataset_metadata
 from analysis.runners import RunInputError
-from analysis.selectors import run_list_visible, run_table
+from analysis.selectors import run_table
 from analysis.services import analysis_submit
+from analysis.session import remember_run, runs_visible_to, session_runs
 from analysis.uploads import UploadError, parse_upload, updown_upload, upload_summary
-from analysis.views import remember_run
 from catalog import selectors as catalog_selectors
-from signatures.models import Signature
+from signatures.selectors import signature_list
 
 SAVED_QUERY = "query_upload"
 
@@ -28,11 +28,10 @@ def _preset(request) -> dict | None:
     """A query source chosen on another page: ?run=<build run id> or ?signature=<accession>."""
     params = request.POST if request.method == "POST" else request.GET
     if params.get("run", "").isdigit():
-        runs = run_list_visible(user=request.user, session_runs=request.session.get("my_runs"))
-        run = runs.filter(pk=int(params["run"]), kind="build_signature").first()
+        run = runs_visible_to(request).filter(pk=int(params["run"]), kind="build_signature").first()
         return {"run": run.pk} if run else None
     if params.get("signature"):
-        sig = Signature.objects.filter(accession=params["signature"]).first()
+        sig = signature_list(user=request.user).filter(accession=params["signature"]).first()
         return {"signature": sig.accession} if sig else None
     return None
 
@@ -65,7 +64,7 @@ def query_page(request):
     try:
         run = analysis_submit(
             user=request.user,
-            session_runs=request.session.get("my_runs", []),
+            session_runs=session_runs(request),
             kind="connectivity",
             params=params,
         )
@@ -121,7 +120,7 @@ def build_page(request, accession):
         try:
             run = analysis_submit(
                 user=request.user,
-                session_runs=request.session.get("my_runs", []),
+                session_runs=session_runs(request),
                 kind="build_signature",
                 params=form.params(),
             )
@@ -161,8 +160,7 @@ def build_groups(request, accession):
 
 def run_table_file(request, run_id: int, name: str, fmt: str):
     """A result table as TSV, CSV, Excel or (signatures) GCT."""
-    runs = run_list_visible(user=request.user, session_runs=request.session.get("my_runs"))
-    run = runs.filter(pk=run_id).first()
+    run = runs_visible_to(request).filter(pk=run_id).first()
     if run is None or fmt not in FORMATS:
         raise Http404("no such analysis run or format")
     try:

@@ -7,8 +7,9 @@ from rest_framework.response import Response
 
 from analysis.api.serializers import AnalysisRunSerializer, AnalysisSubmitSerializer
 from analysis.runners import RunInputError
-from analysis.selectors import run_list_visible, run_table, run_table_names
+from analysis.selectors import run_table, run_table_names
 from analysis.services import analysis_cancel, analysis_rerun, analysis_submit
+from analysis.session import runs_visible_to, session_runs
 
 
 class IsOwnerOrStaffForWrites(permissions.BasePermission):
@@ -27,10 +28,7 @@ class AnalysisRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     ordering_fields = ["created", "finished"]
 
     def get_queryset(self):
-        session_runs = (
-            self.request.session.get("my_runs") if hasattr(self.request, "session") else None
-        )
-        return run_list_visible(user=self.request.user, session_runs=session_runs)
+        return runs_visible_to(self.request)
 
     @extend_schema(request=AnalysisSubmitSerializer, responses={201: AnalysisRunSerializer})
     def create(self, request, *args, **kwargs):
@@ -38,7 +36,7 @@ class AnalysisRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         incoming.is_valid(raise_exception=True)
         try:
             run = analysis_submit(
-                user=request.user, session_runs=_session_runs(request), **incoming.validated_data
+                user=request.user, session_runs=session_runs(request), **incoming.validated_data
             )
         except RunInputError as exc:
             raise ValidationError({"params": [str(exc)]}) from exc
@@ -57,7 +55,7 @@ class AnalysisRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def rerun(self, request, pk=None):
         try:
             run = analysis_rerun(
-                run=self.get_object(), user=request.user, session_runs=_session_runs(request)
+                run=self.get_object(), user=request.user, session_runs=session_runs(request)
             )
         except RunInputError as exc:  # e.g. its library or source is gone since
             raise ValidationError({"params": [str(exc)]}) from exc
@@ -106,11 +104,6 @@ def _json_rows(frame) -> list[dict]:
     values = frame.astype(object).where(frame.notna(), None)
     values = values.replace({float("inf"): "Infinity", float("-inf"): "-Infinity"})
     return values.to_dict(orient="records")
-
-
-def _session_runs(request) -> list[int]:
-    session = getattr(request, "session", None)
-    return session.get("my_runs", []) if session is not None else []
 
 
 def _int_param(request, name: str, default: int) -> int:
