@@ -25,6 +25,7 @@ from catalog.importers import (
     to_numeric,
 )
 from catalog.importers import read_table as read_any_table
+from lib.robust_z import robust_zscore
 from signatures import importers, services
 from signatures.choices import GeneSpace, LibraryKind, ScoreKind
 
@@ -496,10 +497,6 @@ def step_libraries(root: Path, log: Log) -> None:
 
 
 PLATE_GCT = "lincs/level3_LJP005_A375_24H_n377x978_cmapPy.gct.gz"
-#: CMap's robust z-score: (x - median_DMSO) / (1.4826 * max(MAD_DMSO, 0.1)). The same
-#: definition as ``analysis.engine.l1000.robust_zscore``, restated here because ``signatures``
-#: may not import ``analysis``; tests/usecases checks that both agree.
-MAD_SCALE, MAD_FLOOR = 1.4826, 0.1
 
 
 def plate_source(path: Path, probe_map: dict[str, int]) -> importers.LibrarySource:
@@ -509,10 +506,8 @@ def plate_source(path: Path, probe_map: dict[str, int]) -> importers.LibrarySour
     meta = gct.col_meta
     values = gct.values.to_numpy(dtype=float)
     dmso = (meta["pert_iname"] == "DMSO").to_numpy()
-    median = np.nanmedian(values[:, dmso], axis=1, keepdims=True)
-    mad = np.nanmedian(np.abs(values[:, dmso] - median), axis=1, keepdims=True)
     z = pd.DataFrame(
-        (values - median) / (MAD_SCALE * np.maximum(mad, MAD_FLOOR)),
+        robust_zscore(values, reference=dmso),  # CMap's level 4 against the DMSO wells
         index=[probe_map[p] for p in gct.values.index],
         columns=gct.values.columns,
     )

@@ -14,45 +14,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-#: Consistency constant that makes the MAD estimate the standard deviation of a normal sample.
-MAD_SCALE = 1.4826
-#: Floor on the raw MAD (log2 expression units) before scaling: a gene that barely varies among
-#: the reference wells would otherwise get enormous z-scores from measurement noise. 0.1 is
-#: CMap's value (its z-scores use 1.4826 · max(MAD, 0.1)).
-MAD_FLOOR = 0.1
+from lib.robust_z import MAD_FLOOR, MAD_SCALE, boolean_mask, robust_zscore  # noqa: F401
+
 #: Level-4 z-scores are clipped to ±10 before MODZ, as CMap does.
 MODZ_CLIP = 10.0
 #: Lower bound of a replicate's raw MODZ weight, so a replicate is never dropped outright.
 MODZ_MIN_WEIGHT = 0.01
-
-
-def robust_zscore(
-    values: np.ndarray, *, reference: np.ndarray | None = None, mad_floor: float = MAD_FLOOR
-) -> np.ndarray:
-    """Robust z-scores of level-3 expression, gene by gene (level 4, CMap "ZSPC"/"ZSVC").
-
-    values (G, W): log2 expression of G genes in W wells of one plate. reference: a boolean
-    mask (W,) of the reference wells, e.g. the plate's DMSO (vehicle control, "VC") wells;
-    None = every well of the plate (plate population control, "PC"). For each gene,
-    z = (x − median_ref) / (1.4826 · max(MAD_ref, mad_floor)), MAD_ref = median |x_ref −
-    median_ref|; NaNs are ignored in the reference statistics.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    if values.ndim != 2:
-        raise ValueError("values must be genes × wells")
-    ref = values if reference is None else values[:, _mask(reference, values.shape[1])]
-    if ref.shape[1] == 0:
-        raise ValueError("the reference has no wells")
-    median = np.nanmedian(ref, axis=1, keepdims=True)
-    mad = np.nanmedian(np.abs(ref - median), axis=1, keepdims=True)
-    return (values - median) / (MAD_SCALE * np.maximum(mad, mad_floor))
-
-
-def _mask(reference, n: int) -> np.ndarray:
-    mask = np.asarray(reference, dtype=bool)
-    if mask.shape != (n,):
-        raise ValueError(f"the reference mask needs one entry per well ({n})")
-    return mask
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,7 +52,11 @@ def modz(
     n_rep = z.shape[1]
     if n_rep == 1:
         return Consensus(signature=z[:, 0].copy(), weights=np.ones(1))
-    rows = np.ones(z.shape[0], dtype=bool) if landmarks is None else _mask(landmarks, z.shape[0])
+    rows = (
+        np.ones(z.shape[0], dtype=bool)
+        if landmarks is None
+        else boolean_mask(landmarks, z.shape[0])
+    )
     rows &= np.isfinite(z).all(axis=1)
     if rows.sum() < 3:
         raise ValueError("fewer than 3 complete landmark rows to correlate replicates")
