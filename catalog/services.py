@@ -193,7 +193,7 @@ def dataset_import(
     }
     checksum = _checksum(values, metadata, fields)
     existing = Dataset.objects.filter(accession=accession).first()
-    if existing and existing.checksum == checksum:
+    if existing and existing.checksum == checksum and storage.matrix_stored(existing.matrix_file):
         return ImportReport(existing, "unchanged")
     relative, made = storage.matrix_write(
         accession=accession, values=values, digest=storage.matrix_hash(values)

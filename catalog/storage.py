@@ -59,6 +59,12 @@ def matrix_remove(relative: str) -> None:
         shutil.rmtree(Path(settings.DATA_DIR) / relative, ignore_errors=True)
 
 
+def matrix_stored(relative: str) -> bool:
+    """Whether a stored matrix (``Dataset.matrix_file``) is present in the data directory."""
+    folder = Path(settings.DATA_DIR) / relative
+    return bool(relative) and (folder / "values.npy").exists() and (folder / "index.json").exists()
+
+
 def dataset_matrix(dataset, *, mmap: bool = True) -> pd.DataFrame:
     """A dataset's values as a DataFrame (features × samples, float64), memory-mapped."""
     if not dataset.matrix_file:

@@ -419,6 +419,15 @@ def _current_path(slug: str) -> tuple[str, Path]:
     return version, root / version
 
 
+def library_stored(*, slug: str, version: str) -> bool:
+    """Whether ``version`` of the library is the one in service and its files are present."""
+    try:
+        current, path = _current_path(slug)
+    except FileNotFoundError:
+        return False
+    return current == version and (path / "manifest.json").exists()
+
+
 @lru_cache(maxsize=64)
 def library_open(*, slug: str) -> LibraryMatrices:
     """Memory-map the current version of a library (once per process); checks the manifest."""

@@ -22,6 +22,7 @@ from django.db.models.functions import Lower
 from catalog.importers import NA_TOKENS, InputError
 from catalog.models import Collection, Organism
 from catalog.services import ImportReport, cell_lines_ensure
+from signatures import io
 from signatures.choices import GeneSpace, LibraryKind, PerturbagenKind, ScoreKind
 from signatures.importers import GmtSet, LibrarySource
 from signatures.io import LibraryWriter
@@ -419,7 +420,11 @@ def library_import(
     }
     digest = _library_digest(source, meta, options)
     library = SignatureLibrary.objects.filter(slug=slug).first()
-    if library and library.source_checksum == digest:
+    if (
+        library
+        and library.source_checksum == digest
+        and io.library_stored(slug=slug, version=library.version)
+    ):
         return ImportReport(library, "unchanged", f"{library.n_signatures} signatures")
     taken = (
         Signature.objects.filter(accession__in=source.signature_ids)

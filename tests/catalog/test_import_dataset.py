@@ -103,6 +103,22 @@ def test_a_second_identical_import_changes_nothing(geo, settings):
     assert Dataset.objects.get(accession="RAT").updated == updated
 
 
+def test_reimporting_restores_a_dataset_whose_matrix_file_was_lost(geo, settings):
+    """The catalogue row alone does not make an import "unchanged": the matrix must exist."""
+    import shutil
+    from pathlib import Path
+
+    from catalog.storage import dataset_matrix
+
+    run(*import_args(str(RAT), "RAT", RAT_SAMPLES))
+    dataset = Dataset.objects.get(accession="RAT")
+    shutil.rmtree(Path(settings.DATA_DIR) / "datasets")  # e.g. a wiped data directory
+    out = run(*import_args(str(RAT), "RAT", RAT_SAMPLES))
+    assert "unchanged" not in out
+    assert dataset_matrix(Dataset.objects.get(accession="RAT")).shape == (3116, 64)
+    assert Dataset.objects.get(accession="RAT").checksum == dataset.checksum
+
+
 def test_changed_content_replaces_the_matrix_and_samples(geo, tmp_path):
     small = tmp_path / "m.tsv"
     small.write_text("gene\tA\tB\nTP53\t1\t2\n")

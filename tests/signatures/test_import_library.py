@@ -222,3 +222,24 @@ def test_a_failure_after_writing_leaves_the_previous_version_serving(tmp_path, s
     good.write_text("gene\tS1\n5720\t1.5\n")
     assert catalogue_state(settings.DATA_DIR) == before
     assert library_open(slug="keep").version == version
+
+
+def test_reimporting_restores_a_library_whose_store_files_were_lost(tmp_path, settings):
+    """The catalogue row alone does not make an import "unchanged": the matrices must exist."""
+    import shutil
+    from io import StringIO as io_text
+
+    from signatures import io
+
+    source = tmp_path / "lfc.tsv"
+    source.write_text("gene\tS1\tS2\n5720\t1.5\t-2\n387\t0.5\t3\n")
+    args = ["--slug", "tiny", "--name", "Tiny", "--kind", "other", "--logfc", str(source)]
+    run(*args)
+    version = SignatureLibrary.objects.get(slug="tiny").version
+    shutil.rmtree(io.library_root(slug="tiny"))  # e.g. a wiped data directory
+    io.library_open.cache_clear()
+    out = io_text()
+    call_command("import_library", *args, stdout=out)
+    assert "unchanged" not in out.getvalue()
+    assert SignatureLibrary.objects.get(slug="tiny").version == version  # same content
+    assert library_open(slug="tiny").logfc[0, 0] == 1.5
