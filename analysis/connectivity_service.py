@@ -1,21 +1,24 @@
 """Connectivity of a query with a stored signature library (the API, the CLI and jobs use it).
 
-service: ``connectivity_query``; selector: ``signature_connections``. The numbers come from
-``analysis.engine.fastconn`` over ``signatures.io``; this module only maps genes and joins the
-catalogue annotations (perturbagen, cell line, dose, time) of the returned rows.
+service: ``connectivity_query``; selectors: ``public_library``, ``signature_connections``. The
+numbers come from ``analysis.engine.fastconn`` over ``signatures.io``; this module only maps
+genes and joins the catalogue annotations (perturbagen, cell line, dose, time) of the returned
+rows, with as little work per request as it can (the API answers in milliseconds).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
+from django.db import connections, router
 
 from analysis.engine.fastconn import fast_connectivity
 from analysis.engine.query import ParsedQuery, QueryError, parse_query
 from signatures.io import library_open
 from signatures.models import Gene, Signature, SignatureLibrary
+from signatures.selectors import signature_annotation_rows
 
 
 def resolve_genes(identifiers: Iterable[str]) -> dict[str, int]:
@@ -48,27 +51,43 @@ def resolve_genes(identifiers: Iterable[str]) -> dict[str, int]:
     return out
 
 
-def _memoised(resolve):
-    """parse_query resolves the same identifiers twice; look them up once per request."""
-    seen: dict[tuple[str, ...], dict[str, int]] = {}
-
-    def once(ids):
-        key = tuple(ids)
-        if key not in seen:
-            seen[key] = resolve(ids)
-        return seen[key]
-
-    return once
+_GENE_INDEX: dict[str, tuple[np.ndarray, Mapping[str, int], frozenset[int]]] = {}
 
 
-def _library_first(library_genes: np.ndarray):
+def _stored_genes(matrices) -> tuple[Mapping[str, int], frozenset[int]]:
+    """A library's genes by their Entrez id spelled as a string, and as a set; built once per
+    opened library version (``library_open`` keeps one object per library). Shared: read-only."""
+    entry = _GENE_INDEX.get(matrices.slug)
+    if entry is None or entry[0] is not matrices.genes:
+        genes = matrices.genes.tolist()
+        by_name = {str(g): g for g in genes if g >= 0}  # the spellings isdigit() accepts
+        entry = (matrices.genes, by_name, frozenset(genes))
+        _GENE_INDEX[matrices.slug] = entry
+    return entry[1], entry[2]
+
+
+def _library_first(matrices):
     """Entrez ids the library stores need no look-up; symbols and other ids go to the gene
     table (a 1,000-id IN query costs more than scoring the library)."""
-    stored = set(library_genes.tolist())
+    by_name, stored = _stored_genes(matrices)
 
     def resolve(ids):
-        out = {i: int(i) for i in ids if i.isdigit() and int(i) in stored}
-        rest = [i for i in ids if i not in out]
+        ids = list(ids)
+        try:
+            list(map(by_name.__getitem__, ids))
+            return by_name  # every id as the library spells it: the library's own index
+        except KeyError:
+            pass
+        out = {}
+        rest = []
+        for i in ids:
+            entrez = by_name.get(i)
+            if entrez is None and i.isdigit() and int(i) in stored:  # e.g. "01001"
+                entrez = int(i)
+            if entrez is None:
+                rest.append(i)
+            else:
+                out[i] = entrez
         if rest:
             out.update(resolve_genes(rest))
         return out
@@ -76,7 +95,28 @@ def _library_first(library_genes: np.ndarray):
     return resolve
 
 
-def _annotations(library: SignatureLibrary, accessions: list[str]) -> dict[str, dict]:
+def _annotations(
+    library: SignatureLibrary, columns: list[int], accessions: list[str]
+) -> dict[str, dict]:
+    """Catalogue annotations of the returned rows (matrix columns and accessions), by accession."""
+    wanted = dict(zip(columns, accessions, strict=True))
+    rows = signature_annotation_rows(library_id=library.pk, columns=list(wanted))
+    found = [row[1:] for row in rows if wanted.get(row[0]) == row[1]]
+    if len(found) < len(wanted):  # a catalogue out of step with the matrices: by accession
+        missing = set(wanted.values()).difference(row[0] for row in found)
+        found += _annotation_rows_by_accession(library, missing)
+    return {
+        acc: {
+            "perturbagen": drug or "",
+            "cell_line": cell or "",
+            "dose": _unit(dose, dose_unit),
+            "time": _unit(time, time_unit),
+        }
+        for acc, drug, cell, dose, dose_unit, time, time_unit in found
+    }
+
+
+def _annotation_rows_by_accession(library: SignatureLibrary, accessions) -> list[tuple]:
     # by the unique accession index alone (with the library too, SQLite may scan the library)
     rows = Signature.objects.filter(accession__in=accessions).values_list(
         "accession",
@@ -88,16 +128,10 @@ def _annotations(library: SignatureLibrary, accessions: list[str]) -> dict[str, 
         "time",
         "time_unit",
     )
-    return {
-        acc: {
-            "perturbagen": drug or "",
-            "cell_line": cell or "",
-            "dose": _unit(dose, dose_unit),
-            "time": _unit(time, time_unit),
-        }
-        for acc, lib_id, drug, cell, dose, dose_unit, time, time_unit in rows
-        if lib_id == library.pk
-    }
+    return [(acc, *rest) for acc, lib_id, *rest in rows if lib_id == library.pk]
+
+
+NO_ANNOTATION = dict.fromkeys(("perturbagen", "cell_line", "dose", "time"), "")
 
 
 def _unit(value, unit: str) -> str:
@@ -106,8 +140,52 @@ def _unit(value, unit: str) -> str:
     return f"{value:g} {unit}".strip()
 
 
-def _number(value) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
+def _finite_or_none(values: np.ndarray) -> list[float | None]:
+    return [v if math.isfinite(v) else None for v in values.tolist()]
+
+
+def _rows(table, accessions: list[str], notes: dict[str, dict]) -> list[dict]:
+    columns = zip(
+        accessions,
+        _finite_or_none(table["similarity"].to_numpy(dtype=np.float64)),
+        _finite_or_none(table["pValue"].to_numpy(dtype=np.float64)),
+        _finite_or_none(table["FDR"].to_numpy(dtype=np.float64)),
+        table["nGenes"].to_numpy(dtype=np.int64).tolist(),
+        table["lowOverlap"].to_numpy(dtype=bool).tolist(),
+        strict=True,
+    )
+    return [
+        {
+            "signature": sig,
+            "similarity": r,
+            "pValue": p,
+            "FDR": fdr,
+            "nGenes": n,
+            "lowOverlap": low,
+            **notes.get(sig, NO_ANNOTATION),
+        }
+        for sig, r, p, fdr, n, low in columns
+    ]
+
+
+def public_library(*, slug: str) -> SignatureLibrary | None:
+    """The published library ``slug`` (None if unknown or unpublished) with its id and slug
+    loaded (other fields load when first read, as after ``.only()``), by a plain statement:
+    compiling the ORM query costs more than running it."""
+    alias = router.db_for_read(SignatureLibrary)
+    meta = SignatureLibrary._meta
+    qn = connections[alias].ops.quote_name
+    pk, slug_field, public = meta.pk, meta.get_field("slug"), meta.get_field("is_public")
+    sql = (
+        f"SELECT {qn(pk.column)}, {qn(slug_field.column)} FROM {qn(meta.db_table)} "
+        f"WHERE {qn(slug_field.column)} = %s AND {qn(public.column)} = %s"
+    )
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [slug, True])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return SignatureLibrary.from_db(alias, [pk.attname, slug_field.attname], row)
 
 
 def connectivity_query(
@@ -124,7 +202,7 @@ def connectivity_query(
     parsed = (
         query
         if isinstance(query, ParsedQuery)
-        else parse_query(query, resolve=_memoised(_library_first(matrices.genes)))
+        else parse_query(query, resolve=_library_first(matrices))
     )
     try:
         result = fast_connectivity(
@@ -133,22 +211,8 @@ def connectivity_query(
     except ValueError as exc:
         raise QueryError(str(exc)) from None
     table = result.table
-    notes = _annotations(library, table["signature"].tolist())
-    rows = []
-    for rec in table.itertuples(index=False):
-        rows.append(
-            {
-                "signature": rec.signature,
-                "similarity": _number(rec.similarity),
-                "pValue": _number(rec.pValue),
-                "FDR": _number(rec.FDR),
-                "nGenes": int(rec.nGenes),
-                "lowOverlap": bool(rec.lowOverlap),
-                **notes.get(
-                    rec.signature, dict.fromkeys(("perturbagen", "cell_line", "dose", "time"), "")
-                ),
-            }
-        )
+    accessions = table["signature"].tolist()
+    notes = _annotations(library, table["column"].tolist(), accessions)
     return {
         "library": library.slug,
         "version": matrices.version,
@@ -158,7 +222,7 @@ def connectivity_query(
         "n_genes_used": result.query_genes_used,
         "unknown_genes": list(parsed.unknown),
         "n_signatures": result.n_signatures,
-        "rows": rows,
+        "rows": _rows(table, accessions, notes),
     }
 
 

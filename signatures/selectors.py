@@ -1,7 +1,9 @@
 """Read-side queries of libraries, signatures, perturbagens, genes and gene sets."""
 
+from functools import cache
 from urllib.parse import quote
 
+from django.db import connections, router
 from django.db.models import CharField, Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast, Coalesce
 
@@ -95,4 +97,48 @@ def gene_targeting_compounds(*, gene: Gene) -> QuerySet[Perturbagen]:
         .alias(_targets_text=Cast("targets", CharField()))
         .filter(_targets_text__icontains=f'"{gene.symbol}"')
         .order_by("name")
+    )
+
+
+def signature_annotation_rows(*, library_id: int, columns: list[int]) -> list[tuple]:
+    """(column, accession, perturbagen name, cell line name, dose, dose unit, time, time unit)
+    of a library's signatures at these matrix columns (columns without a signature are left
+    out; names are None where a signature has no perturbagen or cell line).
+
+    One hand-written statement on the (library, column) unique index: compiling the equivalent
+    ORM query costs several times the look-up, and the connectivity API asks it per request.
+    """
+    if not columns:
+        return []
+    alias = router.db_for_read(Signature)
+    sql = _annotation_sql(alias) + ", ".join(["%s"] * len(columns)) + ")"
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [library_id, *columns])
+        return cursor.fetchall()
+
+
+@cache
+def _annotation_sql(alias: str) -> str:
+    qn = connections[alias].ops.quote_name
+    meta = Signature._meta
+    drug, cell = meta.get_field("perturbagen"), meta.get_field("cell_line")
+
+    def col(table: str, model, name: str) -> str:
+        return f"{table}.{qn(model._meta.get_field(name).column)}"
+
+    def join(table: str, field) -> str:
+        model = field.related_model
+        return (
+            f" LEFT OUTER JOIN {qn(model._meta.db_table)} {table}"
+            f" ON {table}.{qn(model._meta.pk.column)} = s.{qn(field.column)}"
+        )
+
+    names = ("column", "accession", "dose", "dose_unit", "time", "time_unit", "library")
+    s = [col("s", Signature, name) for name in names]
+    select = [*s[:2], col("p", drug.related_model, "name"), col("c", cell.related_model, "name")]
+    return (
+        f"SELECT {', '.join(select + s[2:6])} FROM {qn(meta.db_table)} s"
+        + join("p", drug)
+        + join("c", cell)
+        + f" WHERE {s[6]} = %s AND {s[0]} IN ("
     )

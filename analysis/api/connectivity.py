@@ -7,11 +7,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analysis.connectivity_service import connectivity_query, signature_connections
+from analysis.connectivity_service import (
+    connectivity_query,
+    public_library,
+    signature_connections,
+)
 from analysis.engine.fastconn import ORDERS
 from analysis.engine.query import QueryError
 from signatures.io import LibraryCorrupt
-from signatures.models import SignatureLibrary
 from signatures.selectors import signature_list
 
 METRICS = ("extreme", "weighted", "updown", "pearson", "randomset")
@@ -33,7 +36,7 @@ class QueryField(serializers.JSONField):
     def to_internal_value(self, data):
         if not isinstance(data, dict):
             raise serializers.ValidationError("query must be an object")
-        return super().to_internal_value(data)
+        return data  # parsed from the JSON body: no need to re-encode it to check it is JSON
 
 
 class ConnectivityInputSerializer(serializers.Serializer):
@@ -102,10 +105,10 @@ class ConnectivityView(APIView):
         data = ConnectivityInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         params = data.validated_data
-        library = SignatureLibrary.objects.filter(slug=params["library"], is_public=True).first()
+        library = public_library(slug=params["library"])
         if library is None:
             return _error(f"unknown library {params['library']!r}", status.HTTP_400_BAD_REQUEST)
-        query = {k: v for k, v in request.data.get("query", {}).items() if v is not None}
+        query = {k: v for k, v in params["query"].items() if v is not None}
         try:
             result = connectivity_query(
                 library=library,

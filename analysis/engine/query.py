@@ -13,14 +13,14 @@ reported back, not silently dropped; a gene given twice keeps its first occurren
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from analysis.engine.connectivity import FullSignature, GeneList, UpDownSignature
 
-Resolver = Callable[[Iterable[str]], dict[str, int]]
+Resolver = Callable[[Iterable[str]], Mapping[str, int]]
 
 
 class QueryError(ValueError):
@@ -36,87 +36,121 @@ class ParsedQuery:
 
 
 def _ids(values, name: str) -> list[str]:
-    if not isinstance(values, list | tuple) or not all(isinstance(v, str | int) for v in values):
-        raise QueryError(f"{name} must be a list of gene symbols or Entrez ids")
-    return [str(v).strip() for v in values]
+    if isinstance(values, list | tuple):
+        try:
+            return list(map(str.strip, values))  # the common case: all strings
+        except TypeError:
+            pass
+        if all(isinstance(v, str | int) for v in values):
+            return [str(v).strip() for v in values]
+    raise QueryError(f"{name} must be a list of gene symbols or Entrez ids")
 
 
 def _numbers(values, name: str, n: int) -> np.ndarray:
     if not isinstance(values, list | tuple) or len(values) != n:
         raise QueryError(f"{name} must be a list with one number per gene ({n})")
+    try:  # the common case, plain JSON numbers, in one conversion
+        plain = np.asarray(values)
+    except ValueError:  # nested lists of different lengths
+        plain = None
+    if plain is not None and plain.ndim == 1 and plain.dtype.kind in "fi":
+        numbers = plain.astype(np.float64)
+        if not np.isfinite(numbers).all():
+            raise QueryError(f"{name} values must be finite numbers (null for a missing value)")
+        return numbers
     try:
         numbers = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
     except (TypeError, ValueError):
         raise QueryError(f"{name} must contain numbers (or null)") from None
+    except OverflowError:  # an integer beyond the float range
+        raise QueryError(f"{name} values must be finite numbers") from None
     spelled = [v for v in values if v is not None and not np.isfinite(float(v))]
     if spelled:  # "NaN"/"Infinity" given as values: null is how a missing value is written
         raise QueryError(f"{name} values must be finite numbers (null for a missing value)")
     return numbers
 
 
-def _resolve(ids: list[str], resolve: Resolver) -> tuple[np.ndarray, list[int], list[str]]:
-    mapping = resolve(ids)
-    seen: set[int] = set()
-    keep, genes, unknown = [], [], []
-    for i, ident in enumerate(ids):
-        entrez = mapping.get(ident)
-        if entrez is None:
-            unknown.append(ident)
-        elif entrez not in seen:
-            seen.add(entrez)
-            keep.append(i)
-            genes.append(entrez)
-    return np.asarray(genes, dtype=np.int64), keep, unknown
+@dataclass(frozen=True)
+class _Resolved:
+    """The known genes of an id list, first occurrences in order (``keep``: their positions,
+    None when every id is known and distinct), the unknown ids, and each repeat of a gene as
+    (position of its first occurrence, position of the repeat)."""
+
+    genes: np.ndarray
+    keep: list[int] | None
+    unknown: list[str]
+    repeats: list[tuple[int, int]]
 
 
-def _check_repeats(ids: list[str], values: np.ndarray, resolve: Resolver) -> None:
-    """A gene given twice (e.g. by symbol and by Entrez id) must carry the same value."""
-    mapping = resolve(ids)
+def _resolve(ids: list[str], resolve: Resolver) -> _Resolved:
+    entrez = list(map(resolve(ids).get, ids))
+    if None not in entrez and len(set(entrez)) == len(entrez):
+        return _Resolved(np.fromiter(entrez, np.int64, len(entrez)), None, [], [])
     first: dict[int, int] = {}
-    for i, ident in enumerate(ids):
-        entrez = mapping.get(ident)
-        if entrez is None:
+    keep, genes, unknown, repeats = [], [], [], []
+    for i, (ident, gene) in enumerate(zip(ids, entrez, strict=True)):
+        if gene is None:
+            unknown.append(ident)
             continue
-        j = first.setdefault(entrez, i)
-        if j != i and not (values[i] == values[j] or np.isnan(values[i]) and np.isnan(values[j])):
+        j = first.setdefault(gene, i)
+        if j == i:
+            keep.append(i)
+            genes.append(gene)
+        else:
+            repeats.append((j, i))
+    return _Resolved(np.asarray(genes, dtype=np.int64), keep, unknown, repeats)
+
+
+def _check_repeats(ids: list[str], values: np.ndarray, repeats: list[tuple[int, int]]) -> None:
+    """A gene given twice (e.g. by symbol and by Entrez id) must carry the same value."""
+    for j, i in repeats:
+        if not (values[i] == values[j] or np.isnan(values[i]) and np.isnan(values[j])):
             raise QueryError(
                 f"gene {ids[j]!r} is given twice ({ids[j]!r} and {ids[i]!r}) with different "
                 "logFC values; keep one row per gene"
             )
 
 
+def _kept(values: np.ndarray, keep: list[int] | None) -> np.ndarray:
+    return values if keep is None else values[keep]
+
+
 def parse_query(payload: dict, *, resolve: Resolver) -> ParsedQuery:
-    """Turn an API/CLI payload into a query; raises QueryError with a readable message."""
+    """Turn an API/CLI payload into a query; raises QueryError with a readable message.
+
+    ``resolve`` is called once per id list (once for a full signature or a gene list)."""
     if not isinstance(payload, dict):
         raise QueryError("query must be an object")
     if "up" in payload or "down" in payload:
         up, down = _ids(payload.get("up", []), "up"), _ids(payload.get("down", []), "down")
-        g_up, _, unk_up = _resolve(up, resolve)
-        g_down, _, unk_down = _resolve(down, resolve)
+        r_up, r_down = _resolve(up, resolve), _resolve(down, resolve)
+        g_up, g_down = r_up.genes, r_down.genes
         g_down = np.setdiff1d(g_down, g_up) if len(np.intersect1d(g_up, g_down)) else g_down
         if len(g_up) + len(g_down) == 0:
             raise QueryError("none of the up/down genes is known")
         query = UpDownSignature(up=g_up, down=g_down)
-        return ParsedQuery(query, "updown", tuple(unk_up + unk_down), len(up) + len(down))
+        unknown = tuple(r_up.unknown + r_down.unknown)
+        return ParsedQuery(query, "updown", unknown, len(up) + len(down))
     if "genes" not in payload:
         raise QueryError("query needs 'genes' (with 'logFC' for a full signature) or 'up'/'down'")
     ids = _ids(payload["genes"], "genes")
-    genes, keep, unknown = _resolve(ids, resolve)
-    if len(genes) == 0:
+    known = _resolve(ids, resolve)
+    if len(known.genes) == 0:
         raise QueryError("none of the query genes is known")
     if "logFC" not in payload:
-        return ParsedQuery(GeneList(genes), "genes", tuple(unknown), len(ids))
+        return ParsedQuery(GeneList(known.genes), "genes", tuple(known.unknown), len(ids))
     all_logfc = _numbers(payload["logFC"], "logFC", len(ids))
-    _check_repeats(ids, all_logfc, resolve)
-    logfc = all_logfc[keep]
+    _check_repeats(ids, all_logfc, known.repeats)
+    logfc = _kept(all_logfc, known.keep)
     if np.any(np.isinf(logfc)):
         raise QueryError("logFC values must be finite numbers")
     pvalue = None
     if payload.get("pvalue") is not None:
-        pvalue = _numbers(payload["pvalue"], "pvalue", len(ids))[keep]
+        pvalue = _kept(_numbers(payload["pvalue"], "pvalue", len(ids)), known.keep)
         if np.any((pvalue < 0) | (pvalue > 1)):
             raise QueryError("p-values must lie in [0, 1]")
-    return ParsedQuery(FullSignature(genes, logfc, pvalue), "signature", tuple(unknown), len(ids))
+    query = FullSignature(known.genes, logfc, pvalue)
+    return ParsedQuery(query, "signature", tuple(known.unknown), len(ids))
 
 
 def read_query_table(path) -> dict:
