@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from analysis.engine import fastexact as fx
 from analysis.engine import fastkernels as fk
 from analysis.engine.connectivity import (
     DEFAULT_MIN_OVERLAP,
@@ -209,21 +210,20 @@ def _f32(values) -> np.ndarray:
     return np.ascontiguousarray(values, dtype=np.float32)
 
 
-def _partial_pearson(codes, scale, err, rows, x) -> tuple[np.ndarray, np.ndarray]:
-    """Pearson of x (rows) with the int8-coded columns over those rows, and its error bound.
-
-    The screened value is exactly the Pearson of x with the rounded column y' (up to float32
-    sums), and |r(x, y) − r(x, y')| ≤ 2‖y − y'‖ / ‖y' − ȳ'‖ with ‖y − y'‖ ≤ min(err, √n·scale/2).
-    """
-    n = len(rows)
-    xc = x - x.mean()
-    order = np.argsort(rows)  # ascending rows: the reads move forward through each tile
-    s1, s2, s3 = fk.moments_rows(codes, rows[order], _f32(xc[order]), len(scale))
-    nx = float(np.sqrt(xc @ xc))
-    return fk.finish_partial(s1, s2, s3, scale, err, n, nx, float(np.abs(xc).max()))
+def _ascending(rows: np.ndarray, *values: np.ndarray):
+    """rows ascending (the reads move forward through each tile) and values in that order."""
+    order = np.argsort(rows, kind="stable")
+    return (np.ascontiguousarray(rows[order]), *(_f32(v[order]) for v in values))
 
 
 def _screen(plan, lib) -> _Screen:
+    """Screened scores of every column and their error bounds.
+
+    Partial overlap (and updown): the Pearson of x with the rounded column y' over the rows
+    used, from (Σx·c, Σc, Σc²), and |r(x, y) − r(x, y')| ≤ 2‖y − y'‖ / ‖y' − ȳ'‖ with
+    ‖y − y'‖ ≤ min(err, √n·scale/2). Full overlap: the column moments are exact, one dot
+    product is read. Both up to float32 sums (the rounding term of the bound).
+    """
     n_sig, n_genes = len(lib.signature_ids), len(lib.genes)
     rows, n = plan.rows, len(plan.rows)
     m = lib.moments
@@ -236,18 +236,28 @@ def _screen(plan, lib) -> _Screen:
     name = "e" if plan.metric == "extreme" else "y"
     codes, scale, err = lib.layouts[name], m[f"{name}_scale"], m[f"{name}_err"]
     if n < n_genes or plan.metric == "updown":
-        r, bound = _partial_pearson(codes, scale, err, rows, plan.x)
+        xc = plan.x - plan.x.mean()
+        nx = float(np.sqrt(xc @ xc))
+        if not nx > 0:  # a constant query: every score is NaN (re-scored to say so)
+            return _Screen(np.full(n_sig, np.nan), np.full(n_sig, np.inf), n)
+        sorted_rows, x32 = _ascending(rows, xc)
+        r, bound = fk.screen_partial(
+            codes, sorted_rows, x32, n_sig, scale, err, nx, float(np.abs(xc).max())
+        )
         return _Screen(r, bound, n)
     # every library gene is used: the column sums are exact moments, one dot product is read
     x = plan.x if plan.metric == "extreme" else plan.x - plan.x.mean()
     nz = np.flatnonzero(x != 0)
-    nz = nz[np.argsort(rows[nz])]  # ascending rows: the reads move forward through each tile
-    s1 = fk.dot_rows(codes, rows[nz], _f32(x[nz]), n_sig)
+    sorted_rows, w32 = _ascending(rows[nz], x[nz])
     sx = float(x.sum())
     vx = float(x @ x) - sx * sx / n
     nx = float(np.linalg.norm(x[nz]))
+    if not vx > 0:
+        return _Screen(np.full(n_sig, np.nan), np.full(n_sig, np.inf), n)
     total, squares = m[f"{name}_sum"], m[f"{name}_sq"]
-    r, bound = fk.finish_full(s1, scale, err, total, squares, sx, vx, n, nx, len(nz))
+    r, bound = fk.screen_full(
+        codes, sorted_rows, w32, n_sig, scale, err, total, squares, sx, vx, n, nx, len(nz)
+    )
     return _Screen(r, bound, n)
 
 
@@ -258,25 +268,21 @@ def _screen_weighted(plan, lib) -> _Screen:
     m, x, a = lib.moments, plan.x, plan.a
     sy, sb = m["y_scale"], m["b_scale"]
     codes_y, codes_b = lib.layouts["y"], lib.layouts["b"]
-    if n == len(lib.genes):  # every gene: the library-only sums are exact column moments
-        q = fk.query_weighted_rows(codes_y, plan.rows, _f32(a), _f32(a * x), n_sig).astype(
-            np.float64
-        )
-        w = fk.library_weighted_rows(codes_b, codes_y, plan.rows, _f32(x), _f32(x * x), n_sig)
-        w = w.astype(np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            o = [m["b_sum"] / sb, w[0], w[1], q[0], m["by_sum"] / (sb * sy), q[1]]
-            o += [m["by2_sum"] / (sb * sy * sy), q[2], w[2]]
-    else:
-        o = fk.weighted_rows(codes_y, codes_b, plan.rows, _f32(x), _f32(a), n_sig).astype(
-            np.float64
-        )
     # Rounding errors are independent and uniform (sd = scale/√12); to first order they move r
     # by δr ≈ <x̂ − r·ŷ, e_y>_w/‖y_c‖_w + Σ_g e_b,g·(x̂_g·ŷ_g − r/2·(x̂_g² + ŷ_g²)), whose sd is
     # at most sy/√12·√(w_max·(1 − r²)/v_y) + sb/√12·√(3n)/Σw·(1 + |r|). The bound is SIGMAS of
     # those sds: a statistical bound, checked on every re-scored row (``_State.rescore``).
     sums = np.array([a.sum(), a @ x, a @ (x * x), a.max()])
-    r, bound = fk.finish_weighted(*o, sy, sb, sums, n, SIGMAS)
+    rows, x32, a32 = _ascending(plan.rows, x, a)
+    if n == len(lib.genes):  # every gene: the library-only sums are exact column moments
+        r, bound = fk.screen_weighted_full(
+            codes_y, codes_b, rows, x32, a32, n_sig,
+            m["b_sum"], m["by_sum"], m["by2_sum"], sy, sb, sums, SIGMAS,
+        )  # fmt: skip
+    else:
+        r, bound = fk.screen_weighted_partial(
+            codes_y, codes_b, rows, x32, a32, n_sig, sy, sb, sums, SIGMAS
+        )
     return _Screen(r, bound, n, checked=False)
 
 
@@ -311,11 +317,11 @@ def _exact(plan: _Plan, lib, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     y = _signature_major(lib.logfc)
     rows, x = plan.rows, plan.x.astype(np.float64)
     if plan.metric in ("pearson", "updown"):
-        return fk.exact_pearson(y, cols, rows, x)
+        return fx.exact_pearson(y, cols, rows, x)
     p = y if lib.pvalue is None else _signature_major(lib.pvalue)
     if plan.metric == "extreme":
-        return fk.exact_extreme(y, p, lib.ext_index, cols, rows, x, lib.p_floor)
-    return fk.exact_weighted(
+        return fx.exact_extreme(y, p, lib.ext_index, cols, rows, x, lib.p_floor)
+    return fx.exact_weighted(
         y, p, cols, rows, x, plan.a.astype(np.float64), lib.pvalue is not None, lib.p_floor
     )
 
@@ -360,6 +366,7 @@ class _State:
         self.bound[np.isnan(self.bound)] = np.inf
         self.n = np.full(n_sig, screen.n, dtype=np.int32)
         self.exact = np.zeros(n_sig, dtype=bool)
+        self.exact_cols = np.zeros(0, dtype=np.int64)
         self.checked = screen.checked
         self.widened = False
         if len(lib.nan_columns):
@@ -378,10 +385,7 @@ class _State:
                 self.widened = True
         self.r[cols], self.n[cols], self.bound[cols] = r, n, 0.0
         self.exact[cols] = True
-
-    def keys(self, order: str):
-        """(key, lower, upper) of the ranking; NaN scores rank last (screened NaN: unknown)."""
-        return fk.bounds(self.r, self.bound, self.exact, self.mode(order))
+        self.exact_cols = np.concatenate([self.exact_cols, cols])
 
     def mode(self, order: str) -> int:
         return 1 if self.plan.metric == "randomset" else ORDERS.index(order)
@@ -397,15 +401,15 @@ def _choose(state: _State, top: int, order: str) -> np.ndarray:
     k = min(top, len(state.r))
     if k == 0:
         return np.zeros(0, dtype=np.int64)
+    mode = state.mode(order)
     while True:
         state.widened = False
-        _, lo, hi = state.keys(order)
-        kth = lo[fk.top_indices(lo, np.ones(len(lo), dtype=bool), k)].min()
-        state.rescore(np.flatnonzero(hi >= kth))
+        kth = fx.kth_lower(state.r, state.bound, mode, k)
+        state.rescore(fx.reaching(state.r, state.bound, state.exact, mode, kth))
         if not state.widened:
             break
-    cand = np.flatnonzero(state.exact)
-    key, _, _ = fk.bounds(state.r[cand], state.bound[cand], state.exact[cand], state.mode(order))
+    cand = np.sort(state.exact_cols)
+    key, _, _ = fx.bounds(state.r[cand], state.bound[cand], state.exact[cand], mode)
     keep = key >= kth
     cand, key = cand[keep], key[keep]
     return cand[np.lexsort((cand, -key))][:k]
@@ -430,10 +434,11 @@ def _fdr(state: _State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
     rows are re-scored.
     """
     metric = state.plan.metric
-    family = np.isfinite(state.r) & (state.n >= min_overlap)
-    m = int(family.sum())
+    signed = metric == "randomset"
+    family = (state.r, state.bound, state.exact, state.n, min_overlap, signed, TAIL)
+    m, top = fx.fdr_family(*family)
     out = np.full(len(chosen), np.nan)
-    wanted = family[chosen]
+    wanted = np.isfinite(state.r[chosen]) & (state.n[chosen] >= min_overlap)
     if m == 0 or not wanted.any():
         return out
     # a p-value that underflows to 0 has adjusted p-value 0 (m·0/i), whatever its rank
@@ -442,13 +447,13 @@ def _fdr(state: _State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
     wanted &= ~zero
     if not wanted.any():
         return out
-    upper = state.r if metric == "randomset" else np.abs(state.r)
     while True:
-        exact = np.flatnonzero(family & state.exact)
+        exact = np.sort(state.exact_cols)
+        exact = exact[np.isfinite(state.r[exact]) & (state.n[exact] >= min_overlap)]
         p = _p_values(metric, state.r[exact], state.n[exact])
-        top = fk.top_indices(upper + state.bound, family & ~state.exact, TAIL)
-        best = upper[top] + state.bound[top]
-        if metric != "randomset":
+        upper = state.r[top] if signed else np.abs(state.r[top])
+        best = upper + state.bound[top]
+        if not signed:
             best = np.minimum(best, 1.0)
         p_low = np.sort(_p_values(metric, best, state.n[top])) if len(top) else np.zeros(0)
         p_n = p_low[0] if len(p_low) else np.inf
@@ -467,8 +472,9 @@ def _fdr(state: _State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
             out[wanted] = np.minimum(adj[position], 1.0)
             return out
         more = max(256, len(exact))
-        order_screened = np.argsort(-(upper[top] + state.bound[top]), kind="stable")
+        order_screened = np.argsort(-best, kind="stable")
         state.rescore(top[order_screened[:more]])
+        _, top = fx.fdr_family(*family)
 
 
 @dataclass(frozen=True)
@@ -556,5 +562,5 @@ def connections_block(z: np.ndarray, start: int, stop: int, k: int = 100) -> dic
     """
     r = z[start:stop] @ z.T
     k = min(k, r.shape[1] - 1)
-    pos_idx, pos_r, neg_idx, neg_r = fk.rows_top_k(r, k, start)
+    pos_idx, pos_r, neg_idx, neg_r = fx.rows_top_k(r, k, start)
     return {"pos_idx": pos_idx, "pos_r": pos_r, "neg_idx": neg_idx, "neg_r": neg_r}
