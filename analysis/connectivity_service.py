@@ -147,11 +147,11 @@ def _finite_or_none(values: np.ndarray) -> list[float | None]:
 def _rows(table, accessions: list[str], notes: dict[str, dict]) -> list[dict]:
     columns = zip(
         accessions,
-        _finite_or_none(table["similarity"].to_numpy(dtype=np.float64)),
-        _finite_or_none(table["pValue"].to_numpy(dtype=np.float64)),
-        _finite_or_none(table["FDR"].to_numpy(dtype=np.float64)),
-        table["nGenes"].to_numpy(dtype=np.int64).tolist(),
-        table["lowOverlap"].to_numpy(dtype=bool).tolist(),
+        _finite_or_none(np.asarray(table["similarity"], dtype=np.float64)),
+        _finite_or_none(np.asarray(table["pValue"], dtype=np.float64)),
+        _finite_or_none(np.asarray(table["FDR"], dtype=np.float64)),
+        np.asarray(table["nGenes"], dtype=np.int64).tolist(),
+        np.asarray(table["lowOverlap"], dtype=bool).tolist(),
         strict=True,
     )
     return [
@@ -210,8 +210,8 @@ def connectivity_query(
         )
     except ValueError as exc:
         raise QueryError(str(exc)) from None
-    table = result.table
-    accessions = table["signature"].tolist()
+    table = result.columns
+    accessions = list(table["signature"])
     notes = _annotations(library, table["column"].tolist(), accessions)
     return {
         "library": library.slug,

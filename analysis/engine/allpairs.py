@@ -1,7 +1,7 @@
 """All-pairs top-k Pearson connections of a signature library (pure numpy/numba).
 
 For every signature i of z (S, G) — rows standardised to unit norm, so r_ij = z_i · z_j is the
-Pearson r of two complete signatures (``analysis.engine.fastconn.standardised``: centred over
+Pearson r of two complete signatures (``standardised``: centred over
 the finite values, NaN → 0 after centring, float32; a signature's NaN genes thus contribute 0
 to every dot product, as before) — its k largest and k smallest r_ij over j ≠ i, k ≤ S − 1.
 
@@ -38,6 +38,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.engine import allpairs_kernels as ak
+
+
+def standardised(logfc_block) -> np.ndarray:
+    """Rows of signature-major logFC (B, G) centred and scaled to unit norm over the finite
+    values, NaN -> 0, float32: z_i·z_j is then the Pearson r of two complete signatures."""
+    y = np.asarray(logfc_block, dtype=np.float64)
+    fin = np.isfinite(y)
+    y0 = np.where(fin, y, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.where(fin, y0 - y0.sum(axis=1, keepdims=True) / fin.sum(axis=1, keepdims=True), 0)
+        norm = np.sqrt((d * d).sum(axis=1, keepdims=True))
+        return np.where(norm > 0, d / norm, 0.0).astype(np.float32)
+
 
 NAMES = ("pos_idx", "pos_r", "neg_idx", "neg_r")
 

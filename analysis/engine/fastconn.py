@@ -29,6 +29,7 @@ No Django here: the library is any object with the attributes of
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -479,12 +480,20 @@ def _fdr(state: _State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class FastResult:
-    """Ranked rows and how they were obtained (for the API, the CLI and the benchmarks)."""
+    """Ranked rows and how they were obtained (for the API, the CLI and the benchmarks).
 
-    table: pd.DataFrame
+    ``columns``: the COLUMNS as arrays, rows in rank order; ``table`` is the same as a
+    DataFrame, built on first use (a request that only serialises rows skips pandas).
+    """
+
+    columns: dict
     n_signatures: int
     n_rescored: int
     query_genes_used: int
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.columns, columns=COLUMNS)
 
 
 def fast_connectivity(
@@ -523,44 +532,14 @@ def fast_connectivity(
     return FastResult(table, n_sig, int(state.exact.sum()), len(plan.rows))
 
 
-def _frame(lib, cols, r, p, fdr, n, low) -> pd.DataFrame:
+def _frame(lib, cols, r, p, fdr, n, low) -> dict:
     ids = lib.signature_ids
-    return pd.DataFrame(
-        {
-            "signature": [ids[j] for j in cols.tolist()],
-            "column": np.asarray(cols, dtype=np.int64),
-            "similarity": r,
-            "pValue": p,
-            "FDR": fdr,
-            "nGenes": np.asarray(n, dtype=np.int64),
-            "lowOverlap": np.asarray(low, dtype=bool),
-        },
-        columns=COLUMNS,
-    )
-
-
-def standardised(logfc_block) -> np.ndarray:
-    """Rows of signature-major logFC (B, G) centred and scaled to unit norm over the finite
-    values, NaN -> 0, float32: z_i·z_j is then the Pearson r of two complete signatures."""
-    y = np.asarray(logfc_block, dtype=np.float64)
-    fin = np.isfinite(y)
-    y0 = np.where(fin, y, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        d = np.where(fin, y0 - y0.sum(axis=1, keepdims=True) / fin.sum(axis=1, keepdims=True), 0)
-        norm = np.sqrt((d * d).sum(axis=1, keepdims=True))
-        return np.where(norm > 0, d / norm, 0.0).astype(np.float32)
-
-
-def connections_block(z: np.ndarray, start: int, stop: int, k: int = 100) -> dict:
-    """Top-k positive and negative Pearson connections of signatures start..stop with all.
-
-    z: signature-major standardised logFC (S, G) float32 (:func:`standardised`), so
-    r = z[i]·z[j]. One blocked GEMM (float32) per call; the block is independent of every
-    other, so blocks can be mapped over processes or a dask.distributed cluster
-    (``client.map(connections_block, ...)``). Returns int32 indices and float32 r, shape
-    (stop − start, k), self excluded.
-    """
-    r = z[start:stop] @ z.T
-    k = min(k, r.shape[1] - 1)
-    pos_idx, pos_r, neg_idx, neg_r = fx.rows_top_k(r, k, start)
-    return {"pos_idx": pos_idx, "pos_r": pos_r, "neg_idx": neg_idx, "neg_r": neg_r}
+    return {
+        "signature": [ids[j] for j in cols.tolist()],
+        "column": np.asarray(cols, dtype=np.int64),
+        "similarity": np.asarray(r, dtype=np.float64),
+        "pValue": np.asarray(p, dtype=np.float64),
+        "FDR": np.asarray(fdr, dtype=np.float64),
+        "nGenes": np.asarray(n, dtype=np.int64),
+        "lowOverlap": np.asarray(low, dtype=bool),
+    }

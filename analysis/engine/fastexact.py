@@ -250,18 +250,31 @@ def bounds(r, bound, exact, mode):
     return key, lo, hi
 
 
+PARTS = 2  # selection passes split the columns in halves, one per core
+
+
 @njit(cache=True, nogil=True)
+def _kth_part(r, bound, mode, k, lo, hi, heap_v, heap_i):
+    size = 0
+    for j in range(lo, hi):
+        v = r[j]
+        low = -np.inf if np.isnan(v) else _key(v, mode) - bound[j]
+        if size < k or low > heap_v[0]:
+            size = _heap_push(heap_v, heap_i, size, k, low, j)
+    return size
+
+
+@njit(parallel=True, cache=True, nogil=True)
 def kth_lower(r, bound, mode, k):
     """The k-th largest lower bound of the ranking key (see ``bounds``) over every column."""
-    heap_v = np.empty(k)
-    heap_i = np.empty(k, dtype=np.int64)
-    size = 0
-    for j in range(r.size):
-        v = r[j]
-        lo = -np.inf if np.isnan(v) else _key(v, mode) - bound[j]
-        if size < k or lo > heap_v[0]:
-            size = _heap_push(heap_v, heap_i, size, k, lo, j)
-    return heap_v[0] if size == k else -np.inf
+    step = (r.size + PARTS - 1) // PARTS
+    heap_v = np.full((PARTS, k), -np.inf)
+    heap_i = np.zeros((PARTS, k), dtype=np.int64)
+    for part in prange(PARTS):
+        lo = part * step
+        _kth_part(r, bound, mode, k, lo, min(lo + step, r.size), heap_v[part], heap_i[part])
+    values = np.sort(heap_v.ravel())  # the unfilled slots are −inf
+    return values[values.size - k] if r.size >= k else -np.inf
 
 
 @njit(cache=True, nogil=True)
@@ -280,15 +293,11 @@ def reaching(r, bound, exact, mode, threshold):
 
 
 @njit(cache=True, nogil=True)
-def fdr_family(r, bound, exact, n, min_overlap, signed, tail):
-    """(m, tail columns): the size of the BH family (finite score, nGenes ≥ min_overlap) and
-    the ``tail`` screened family columns of largest score upper bound (|r| + bound, or
-    r + bound when ``signed``), which bound the smallest p-values not yet exact."""
-    heap_v = np.empty(tail)
-    heap_i = np.empty(tail, dtype=np.int64)
+def _family_part(r, bound, exact, n, min_overlap, signed, lo, hi, heap_v, heap_i):
     size = 0
     m = 0
-    for j in range(r.size):
+    tail = heap_v.size
+    for j in range(lo, hi):
         v = r[j]
         if not (np.isfinite(v) and n[j] >= min_overlap):
             continue
@@ -298,27 +307,31 @@ def fdr_family(r, bound, exact, n, min_overlap, signed, tail):
         up = (v if signed else abs(v)) + bound[j]
         if size < tail or up > heap_v[0]:
             size = _heap_push(heap_v, heap_i, size, tail, up, j)
-    return m, heap_i[:size]
+    return m, size
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def rows_top_k(r, k, first_column):
-    """Per row of r (B, S): the k largest and the k smallest entries (self = column
-    first_column + row excluded), sorted; one pass per row with size-k heaps, both cores."""
-    n_rows, n_cols = r.shape
-    pos_i = np.empty((n_rows, k), dtype=np.int32)
-    pos_v = np.empty((n_rows, k), dtype=np.float32)
-    neg_i = np.empty((n_rows, k), dtype=np.int32)
-    neg_v = np.empty((n_rows, k), dtype=np.float32)
-    for i in prange(n_rows):
-        row = r[i]
-        mask = np.ones(n_cols, dtype=np.bool_)
-        mask[first_column + i] = False
-        up = top_indices(row, mask, k)
-        down = top_indices(-row, mask, k)
-        up = up[np.argsort(-row[up], kind="mergesort")]
-        down = down[np.argsort(row[down], kind="mergesort")]
-        for t in range(k):
-            pos_i[i, t], pos_v[i, t] = up[t], row[up[t]]
-            neg_i[i, t], neg_v[i, t] = down[t], row[down[t]]
-    return pos_i, pos_v, neg_i, neg_v
+def fdr_family(r, bound, exact, n, min_overlap, signed, tail):
+    """(m, tail columns): the size of the BH family (finite score, nGenes ≥ min_overlap) and
+    the ``tail`` screened family columns of largest score upper bound (|r| + bound, or
+    r + bound when ``signed``), which bound the smallest p-values not yet exact."""
+    step = (r.size + PARTS - 1) // PARTS
+    heap_v = np.empty((PARTS, tail))
+    heap_i = np.empty((PARTS, tail), dtype=np.int64)
+    counts = np.zeros(PARTS, dtype=np.int64)
+    sizes = np.zeros(PARTS, dtype=np.int64)
+    for part in prange(PARTS):
+        lo = part * step
+        counts[part], sizes[part] = _family_part(
+            r, bound, exact, n, min_overlap, signed, lo, min(lo + step, r.size),
+            heap_v[part], heap_i[part],
+        )  # fmt: skip
+    values = np.empty(sizes.sum())
+    index = np.empty(sizes.sum(), dtype=np.int64)
+    at = 0
+    for part in range(PARTS):
+        values[at : at + sizes[part]] = heap_v[part, : sizes[part]]
+        index[at : at + sizes[part]] = heap_i[part, : sizes[part]]
+        at += sizes[part]
+    keep = np.argsort(-values, kind="mergesort")[:tail]
+    return counts.sum(), index[keep]

@@ -8,8 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from threadpoolctl import threadpool_limits
 
-from analysis.engine.allpairs import NAMES, all_pairs_top_k
-from analysis.engine.fastconn import standardised
+from analysis.engine.allpairs import NAMES, all_pairs_top_k, standardised
 from analysis.management.commands.precompute_connections import progress_line
 from signatures import io
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from analysis.engine import allpairs as ap
-from analysis.engine.fastconn import standardised
+from analysis.engine.allpairs import standardised
 
 
 def brute_top_k(r: np.ndarray, k: int) -> dict:

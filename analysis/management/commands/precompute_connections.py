@@ -1,6 +1,6 @@
 """manage.py precompute_connections LIBRARY: top-k +/- Pearson connections of every signature.
 
-Every signature is standardised (``analysis.engine.fastconn.standardised``: centred over its
+Every signature is standardised (``analysis.engine.allpairs.standardised``: centred over its
 finite values, NaN → 0 after centring, unit norm, float32), then the all-pairs engine
 (``analysis.engine.allpairs``) computes the upper-triangle tiles of the Gram matrix and keeps,
 per signature, the k most positively and k most negatively correlated others (self excluded).
@@ -73,7 +73,7 @@ def progress_line(label: str, done: int, total: int, elapsed: float, width: int 
 
 
 def _standardised_library(lib) -> np.ndarray:
-    from analysis.engine.fastconn import standardised
+    from analysis.engine.allpairs import standardised
 
     raw = np.asarray(lib.logfc).T  # signature-major (S, G) view of the stored rows
     z = np.empty(raw.shape, dtype=np.float32)
