@@ -368,6 +368,7 @@ class _State:
         self.n = np.full(n_sig, screen.n, dtype=np.int32)
         self.exact = np.zeros(n_sig, dtype=bool)
         self.exact_cols = np.zeros(0, dtype=np.int64)
+        self.exact_p = np.zeros(0)  # p-values of exact_cols
         self.checked = screen.checked
         self.widened = False
         if len(lib.nan_columns):
@@ -387,6 +388,7 @@ class _State:
         self.r[cols], self.n[cols], self.bound[cols] = r, n, 0.0
         self.exact[cols] = True
         self.exact_cols = np.concatenate([self.exact_cols, cols])
+        self.exact_p = np.concatenate([self.exact_p, _p_values(self.plan.metric, r, n)])
 
     def mode(self, order: str) -> int:
         return 1 if self.plan.metric == "randomset" else ORDERS.index(order)
@@ -449,9 +451,8 @@ def _fdr(state: _State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
     if not wanted.any():
         return out
     while True:
-        exact = np.sort(state.exact_cols)
-        exact = exact[np.isfinite(state.r[exact]) & (state.n[exact] >= min_overlap)]
-        p = _p_values(metric, state.r[exact], state.n[exact])
+        keep = np.isfinite(state.r[state.exact_cols]) & (state.n[state.exact_cols] >= min_overlap)
+        exact, p = state.exact_cols[keep], state.exact_p[keep]
         upper = state.r[top] if signed else np.abs(state.r[top])
         best = upper + state.bound[top]
         if not signed:
@@ -468,8 +469,10 @@ def _fdr(state: _State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
         if len(rest):
             t = np.arange(1, min(len(rest), TAIL) + 1)
             tail = min(float((m * rest[: len(t)] / (size + t)).min()), float(rest[len(t) - 1]))
-        position = pd.Index(prefix).get_indexer(chosen[wanted])
-        if (position >= 0).all() and (adj[position] <= tail).all():
+        by_column = np.argsort(prefix)
+        at = np.minimum(np.searchsorted(prefix[by_column], chosen[wanted]), max(size - 1, 0))
+        position = by_column[at] if size else at
+        if size and (prefix[position] == chosen[wanted]).all() and (adj[position] <= tail).all():
             out[wanted] = np.minimum(adj[position], 1.0)
             return out
         more = max(256, len(exact))
