@@ -28,12 +28,13 @@ No Django here: the library is any object with the attributes of
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+from scipy import special
 
 from analysis.engine import fastexact as fx
 from analysis.engine import fastkernels as fk
@@ -130,8 +131,16 @@ def arrays_library(genes, logfc, pvalue, signature_ids, *, n_extreme: int = 100,
     )
 
 
-def _align(query_genes: np.ndarray, lib_genes: np.ndarray):
-    position = pd.Index(lib_genes).get_indexer(query_genes)
+_GENE_INDEX: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _align(query_genes: np.ndarray, lib) -> tuple[np.ndarray, np.ndarray]:
+    """(positions in the query, rows in the library) of the query genes the library has; the
+    library's gene index is built once per opened library."""
+    index = _GENE_INDEX.get(lib)
+    if index is None:
+        index = _GENE_INDEX.setdefault(lib, pd.Index(lib.genes))
+    position = index.get_indexer(query_genes)
     iq = np.flatnonzero(position >= 0)
     return iq, position[iq]
 
@@ -161,7 +170,7 @@ def _plan(query, lib, metric: str, n_updown: int) -> _Plan:
         if not isinstance(query, UpDownSignature):
             raise ValueError("the updown metric needs up/down lists or a full signature")
         genes, codes = query.codes()
-        iq, il = _align(genes, lib.genes)
+        iq, il = _align(genes, lib)
         return _Plan(metric, il, codes[iq])
     if not isinstance(query, FullSignature):
         raise ValueError(f"the {metric} metric needs a full signature (genes and logFC)")
@@ -172,7 +181,7 @@ def _plan(query, lib, metric: str, n_updown: int) -> _Plan:
         ok = np.isfinite(s)
         genes = query.genes[ok]
         ext = extreme_rows(s[ok][None, :], np.argsort(genes, kind="stable"), lib.n_extreme)[0][0]
-        iq, il = _align(genes, lib.genes)
+        iq, il = _align(genes, lib)
         return _Plan(metric, il, ext[iq])
     ok = np.isfinite(query.logfc)
     if metric == "weighted":
@@ -180,7 +189,7 @@ def _plan(query, lib, metric: str, n_updown: int) -> _Plan:
             raise ValueError("the weighted metric needs p-values in the query or the library")
         if query.has_p:
             ok &= np.isfinite(query.pvalue)
-    iq, il = _align(query.genes[ok], lib.genes)
+    iq, il = _align(query.genes[ok], lib)
     x = query.logfc[ok][iq]
     if metric == "weighted":
         a = -np.log10(np.fmax(query.pvalue[ok][iq], floor)) if query.has_p else np.zeros(len(iq))
@@ -420,7 +429,7 @@ def _choose(state: _State, top: int, order: str) -> np.ndarray:
 
 def _p_values(metric: str, r, n) -> np.ndarray:
     if metric == "randomset":
-        return sps.norm.sf(r)
+        return special.ndtr(-np.asarray(r, dtype=np.float64))  # norm.sf(r)
     return p_from_r(r, n)
 
 
