@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 import numpy as np
 from django.db import connections, router
@@ -134,6 +135,7 @@ def _annotation_rows_by_accession(library: SignatureLibrary, accessions) -> list
 NO_ANNOTATION = dict.fromkeys(("perturbagen", "cell_line", "dose", "time"), "")
 
 
+@lru_cache(maxsize=4096)  # a library has few distinct doses and times; 200 per response
 def _unit(value, unit: str) -> str:
     if value is None:
         return ""
