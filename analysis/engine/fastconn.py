@@ -236,7 +236,6 @@ def _screen(plan, lib) -> _Screen:
     """
     n_sig, n_genes = len(lib.signature_ids), len(lib.genes)
     rows, n = plan.rows, len(plan.rows)
-    m = lib.moments
     if plan.metric == "randomset":
         return _screen_randomset(plan, lib)
     if n < 3:
@@ -244,16 +243,16 @@ def _screen(plan, lib) -> _Screen:
     if plan.metric == "weighted":
         return _screen_weighted(plan, lib)
     name = "e" if plan.metric == "extreme" else "y"
-    codes, scale, err = lib.layouts[name], m[f"{name}_scale"], m[f"{name}_err"]
+    codes = lib.layouts[name]
     if n < n_genes or plan.metric == "updown":
         xc = plan.x - plan.x.mean()
         nx = float(np.sqrt(xc @ xc))
         if not nx > 0:  # a constant query: every score is NaN (re-scored to say so)
             return _Screen(np.full(n_sig, np.nan), np.full(n_sig, np.inf), n)
         sorted_rows, x32 = _ascending(rows, xc)
-        r, bound = fk.screen_partial(
-            codes, sorted_rows, x32, n_sig, scale, err, nx, float(np.abs(xc).max())
-        )
+        rounding = (n + 2) * EPS32 * float(np.abs(xc).max()) * np.sqrt(n) / nx
+        rel_err = _per_column(lib, name, n_genes)[5]
+        r, bound = fk.screen_partial(codes, sorted_rows, x32, n_sig, rel_err, nx, rounding)
         return _Screen(r, bound, n)
     # every library gene is used: the column sums are exact moments, one dot product is read
     x = plan.x if plan.metric == "extreme" else plan.x - plan.x.mean()
@@ -264,11 +263,46 @@ def _screen(plan, lib) -> _Screen:
     nx = float(np.linalg.norm(x[nz]))
     if not vx > 0:
         return _Screen(np.full(n_sig, np.nan), np.full(n_sig, np.inf), n)
-    total, squares = m[f"{name}_sum"], m[f"{name}_sq"]
     r, bound = fk.screen_full(
-        codes, sorted_rows, w32, n_sig, scale, err, total, squares, sx, vx, n, nx, len(nz)
-    )
+        codes, sorted_rows, w32, n_sig, _per_column(lib, name, n_genes)[:5], sx, np.sqrt(vx),
+        nx, np.sqrt(len(nz)), (len(nz) + 2) * EPS32 * nx,
+    )  # fmt: skip
     return _Screen(r, bound, n)
+
+
+_PER_COLUMN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _up32(values) -> np.ndarray:
+    """float32, rounded up (never below the float64 value)."""
+    out = np.asarray(values, dtype=np.float32)
+    return np.where(out < values, np.nextafter(out, np.float32(np.inf)), out)
+
+
+def _per_column(lib, name: str, n_genes: int) -> np.ndarray:
+    """Per-column constants of a layout that the screening finish reads, as float32 rows
+    (6, S), computed once per opened library: scale, mean and sd over every gene (exact
+    moments), the rounding residual norm and sqrt(Σv²) + residual (rounded up), and
+    residual/scale (rounded up). A 250k-signature finish reads 20 bytes a column instead of
+    64 (3× faster); the float32 rounding is in the bound (``fastkernels._finish_full``)."""
+    per_lib = _PER_COLUMN.setdefault(lib, {})
+    if name not in per_lib:
+        m = lib.moments
+        scale, err = m[f"{name}_scale"], m[f"{name}_err"]
+        total, squares = m[f"{name}_sum"], m[f"{name}_sq"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rel = np.where(scale > 0, err / scale, np.inf)
+        per_lib[name] = np.stack(
+            [
+                np.asarray(scale, dtype=np.float32),
+                np.asarray(total / n_genes, dtype=np.float32),
+                np.asarray(np.sqrt(np.maximum(squares - total * total / n_genes, 0)), np.float32),
+                _up32(err),
+                _up32(np.sqrt(squares) + err),
+                _up32(rel),
+            ]
+        )
+    return per_lib[name]
 
 
 def _screen_weighted(plan, lib) -> _Screen:

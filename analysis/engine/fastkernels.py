@@ -33,6 +33,7 @@ llvm.set_option("", "-runtime-memory-check-threshold=128")
 
 FAST = {"contract", "reassoc", "nsz", "arcp"}  # fast-math without "no NaNs / no infs"
 EPS32 = 2.0**-24  # float32 unit round-off
+HALF_UP = 0.5 * (1 + 2.0**-22)  # 1/2, times a float32 scale: rounded up
 
 
 # --- accumulation: sums over gene rows of one tile, four rows per sweep ---------------------
@@ -156,44 +157,43 @@ def _acc_weighted9(ytile, btile, rows, x, a, acc):
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def _finish_full(acc, lo, r, bound, scale, err, total, squares, sx, vx, n, nx, n_nonzero):
-    """Pearson over every gene: exact column moments, one screened dot product (fastconn).
-
-    Branch-free selects in two loops (scores, then bounds): LLVM vectorises each, not one
-    loop with both. vx > 0 (the caller checks)."""
+def _finish_full(acc, lo, r, bound, per_column, sx, root_vx, nx, root, rounding):
+    """Pearson over every gene from one screened dot product and the exact column moments,
+    read as float32 ``per_column`` rows (fastconn ``_Finish``: scale, mean, sd, err, norm):
+    r = (scale·Σx·c − Σx·mean) / (√vx·sd). Their float32 rounding (≤ 2⁻²⁴ relative each)
+    enters the bound as ``slack``; err and norm are rounded up."""
+    scale, mean, sd = per_column[0], per_column[1], per_column[2]
+    err, norm = per_column[3], per_column[4]
     for i in range(acc.size):
         j = lo + i
-        den = np.sqrt(vx * max(squares[j] - total[j] * total[j] / n, 0.0))
-        v = (scale[j] * acc[i] - sx * total[j] / n) / den
-        r[j] = min(1.0, max(-1.0, v)) if den > 0 else np.nan
-    root = np.sqrt(n_nonzero)
-    rounding = (n_nonzero + 2) * EPS32 * nx
-    for i in range(acc.size):
-        j = lo + i
-        den = np.sqrt(vx * max(squares[j] - total[j] * total[j] / n, 0.0))
-        resid = nx * min(err[j], root * scale[j] / 2)
-        bound[j] = (resid + rounding * (np.sqrt(squares[j]) + err[j])) / den if den > 0 else np.inf
+        den = root_vx * sd[j]
+        a, b = scale[j] * acc[i], sx * mean[j]
+        slack = 4 * EPS32 * (abs(a) + abs(b)) / den
+        if den > 0:
+            r[j] = min(1.0, max(-1.0, (a - b) / den))
+            resid = nx * min(err[j], root * scale[j] * HALF_UP) + rounding * norm[j]
+            bound[j] = resid / den * (1 + 2.0**-20) + slack
+        else:
+            r[j] = np.nan
+            bound[j] = np.inf
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def _finish_partial(a1, a2, a3, lo, r, bound, scale, err, n, nx, xmax):
-    """Pearson over some rows from (Σx·c, Σc, Σc²) (fastconn ``_screen``), as
-    ``_finish_full``; nx > 0 (the caller checks)."""
-    for i in range(a1.size):
-        j = lo + i
-        q2 = np.float64(a2[i])
-        sd = scale[j] * np.sqrt(max(np.float64(a3[i]) - q2 * q2 / n, 0.0))
-        v = scale[j] * a1[i] / (nx * sd)
-        r[j] = min(1.0, max(-1.0, v)) if sd > 0 else np.nan
-    root_n = np.sqrt(n)
-    rounding = (n + 2) * EPS32 * xmax * root_n / nx
+def _finish_partial(a1, a2, a3, lo, r, bound, rel_err, n, nx, rounding):
+    """Pearson over some rows from (Σx·c, Σc, Σc²) (fastconn ``_screen``): the scale cancels,
+    r = Σx·c / (‖x‖·√(Σc² − (Σc)²/n)); rel_err = err/scale per column (float32, rounded up)."""
+    half_root_n = np.sqrt(n) / 2
     for i in range(a1.size):
         j = lo + i
         q2 = np.float64(a2[i])
         q3 = np.float64(a3[i])
-        sd = scale[j] * np.sqrt(max(q3 - q2 * q2 / n, 0.0))
-        resid = min(err[j], root_n * scale[j] / 2)
-        bound[j] = (2 * resid + rounding * scale[j] * np.sqrt(q3)) / sd if sd > 0 else np.inf
+        sd = np.sqrt(max(q3 - q2 * q2 / n, 0.0))
+        if sd > 0:
+            r[j] = min(1.0, max(-1.0, a1[i] / (nx * sd)))
+            bound[j] = (2 * min(rel_err[j], half_root_n) + rounding * np.sqrt(q3)) / sd
+        else:
+            r[j] = np.nan
+            bound[j] = np.inf
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
@@ -241,7 +241,7 @@ def dot_rows(tiles, rows, w, n_sig):
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def screen_full(tiles, rows, w, n_sig, scale, err, total, squares, sx, vx, n, nx, n_nonzero):
+def screen_full(tiles, rows, w, n_sig, per_column, sx, root_vx, nx, root, rounding):
     """Screened Pearson of w (nonzero query values on ``rows``) with every column, over every
     gene, and its error bound: (r, bound), float64 (S,)."""
     width = tiles.shape[2]
@@ -251,12 +251,12 @@ def screen_full(tiles, rows, w, n_sig, scale, err, total, squares, sx, vx, n, nx
         lo = t * width
         acc = np.zeros(min(width, n_sig - lo), dtype=np.float32)
         _acc_dot(tiles[t], rows, w, acc)
-        _finish_full(acc, lo, r, bound, scale, err, total, squares, sx, vx, n, nx, n_nonzero)
+        _finish_full(acc, lo, r, bound, per_column, sx, root_vx, nx, root, rounding)
     return r, bound
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def screen_partial(tiles, rows, x, n_sig, scale, err, nx, xmax):
+def screen_partial(tiles, rows, x, n_sig, rel_err, nx, rounding):
     """Screened Pearson of centred x with every column over ``rows`` only: (r, bound)."""
     width = tiles.shape[2]
     n = rows.size
@@ -269,7 +269,7 @@ def screen_partial(tiles, rows, x, n_sig, scale, err, nx, xmax):
         a2 = np.zeros(m, dtype=np.int32)
         a3 = np.zeros(m, dtype=np.int32)
         _acc_moments(tiles[t], rows, x, a1, a2, a3)
-        _finish_partial(a1, a2, a3, lo, r, bound, scale, err, n, nx, xmax)
+        _finish_partial(a1, a2, a3, lo, r, bound, rel_err, n, nx, rounding)
     return r, bound
 
 
