@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,6 +15,7 @@ from analysis.connectivity_service import (
 )
 from analysis.engine.fastconn import ORDERS
 from analysis.engine.query import QueryError
+from ilincs_site.fastjson import OrjsonParser, OrjsonRenderer
 from signatures.io import LibraryCorrupt
 from signatures.selectors import signature_list
 
@@ -95,6 +97,8 @@ class ConnectivityView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []  # a read-only computation: no session, no CSRF
+    parser_classes = [OrjsonParser]  # ~47 KB of numbers per query (ilincs_site.fastjson)
+    renderer_classes = [OrjsonRenderer, BrowsableAPIRenderer]
 
     @extend_schema(
         request=ConnectivityInputSerializer,
