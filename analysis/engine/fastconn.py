@@ -364,7 +364,21 @@ def _exact(plan: _Plan, lib, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return fx.exact_pearson(y, cols, rows, x)
     p = y if lib.pvalue is None else _signature_major(lib.pvalue)
     if plan.metric == "extreme":
-        return fx.exact_extreme(y, p, lib.ext_index, cols, rows, x, lib.p_floor)
+        if len(rows) < len(lib.genes):
+            return fx.exact_extreme(y, p, lib.ext_index, cols, rows, x, lib.p_floor)
+        # every gene: complete columns read only their kept genes
+        r, n = np.empty(len(cols)), np.empty(len(cols), dtype=np.int64)
+        gaps = np.isin(cols, lib.nan_columns)
+        xfull = np.empty(len(lib.genes))
+        xfull[rows] = x
+        r[~gaps], n[~gaps] = fx.exact_extreme_complete(
+            y, p, lib.ext_index, cols[~gaps], xfull, lib.p_floor
+        )
+        if gaps.any():
+            r[gaps], n[gaps] = fx.exact_extreme(
+                y, p, lib.ext_index, cols[gaps], rows, x, lib.p_floor
+            )
+        return r, n
     return fx.exact_weighted(
         y, p, cols, rows, x, plan.a.astype(np.float64), lib.pvalue is not None, lib.p_floor
     )

@@ -162,6 +162,58 @@ def exact_extreme(logfc, pvalue, ext_index, cols, rows, x, floor):
     return r, n
 
 
+@njit(cache=True, nogil=True)
+def _extreme_complete_one(logfc, pvalue, ext_index, c, xfull, mx, sxx, s_all, n, floor):
+    """Pearson of the query extreme vector with complete column c's, reading only the
+    column's kept genes: y is 0 elsewhere, so with my = Σ_K y / n the centred sums are
+    Σ(y − my)² = Σ_K (y − my)² + (n − |K|)·my² and Σ(x − mx)(y − my) =
+    Σ_K (x − mx)(y − my) − my·Σ_{∉K} (x − mx): the two-pass sums, term for term."""
+    k = 0
+    sy = 0.0
+    for t in range(ext_index.shape[1]):
+        g = ext_index[c, t]
+        if g >= 0:
+            k += 1
+            sy += np.sign(logfc[c, g]) * -np.log10(max(pvalue[c, g], floor))
+    my = sy / n
+    syy = (n - k) * my * my
+    sxy = 0.0
+    s_kept = 0.0
+    for t in range(ext_index.shape[1]):
+        g = ext_index[c, t]
+        if g >= 0:
+            dy = np.sign(logfc[c, g]) * -np.log10(max(pvalue[c, g], floor)) - my
+            dx = xfull[g] - mx
+            syy += dy * dy
+            sxy += dx * dy
+            s_kept += dx
+    sxy -= my * (s_all - s_kept)
+    if n < 3 or sxx == 0.0 or syy == 0.0:
+        return np.nan
+    return min(1.0, max(-1.0, sxy / np.sqrt(sxx * syy)))
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def exact_extreme_complete(logfc, pvalue, ext_index, cols, xfull, floor):
+    """``exact_extreme`` for columns without missing values and a query over every gene
+    (xfull: the query's extreme value at each library row): 200 genes read, not all."""
+    n = xfull.size
+    mx = xfull.sum() / n
+    sxx = 0.0
+    s_all = 0.0
+    for g in range(n):
+        sxx += (xfull[g] - mx) * (xfull[g] - mx)
+        s_all += xfull[g] - mx
+    r = np.empty(cols.size)
+    chunks, size = _chunk_bounds(cols.size)
+    for part in prange(chunks):
+        for k in range(part * size, min((part + 1) * size, cols.size)):
+            r[k] = _extreme_complete_one(
+                logfc, pvalue, ext_index, cols[k], xfull, mx, sxx, s_all, n, floor
+            )
+    return r, np.full(cols.size, n, dtype=np.int64)
+
+
 @njit(parallel=True, cache=True, nogil=True)
 def exact_weighted(logfc, pvalue, cols, rows, x, a, use_p, floor):
     """Weighted Pearson, w = a + (−log10 max(p_lib, floor)) when use_p, per column (float64)."""
