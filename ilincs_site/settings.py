@@ -90,9 +90,16 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Concurrent web + worker processes on one SQLite file.
+    # Concurrent web + worker processes on one SQLite file (WAL); reads through a memory map
+    # and a 64 MB page cache, so a catalogue look-up of scattered rows (the connectivity API
+    # annotates 100 random signatures of 250,000) costs no read() per page.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA mmap_size=1073741824;"
+            " PRAGMA cache_size=-65536;",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
