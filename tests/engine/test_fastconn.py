@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from analysis.engine.connectivity import FullSignature, GeneList, UpDownSignature, connectivity
-from analysis.engine.fastconn import arrays_library, fast_connectivity
+from analysis.engine.fastconn import fast_connectivity
+from analysis.engine.fastlib import arrays_library
 from tests.conftest import FIXTURES
 
 METRICS = ("extreme", "weighted", "updown", "pearson")

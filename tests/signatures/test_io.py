@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from analysis.engine.connectivity import FullSignature, connectivity
-from analysis.engine.fastconn import arrays_library, fast_connectivity
+from analysis.engine.fastconn import fast_connectivity
+from analysis.engine.fastlib import arrays_library
 from signatures import io
 
 

@@ -49,7 +49,8 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True)
 
     def handle(self, *args, **opts):
-        from analysis.engine.fastconn import arrays_library, fast_connectivity
+        from analysis.engine.fastconn import fast_connectivity
+        from analysis.engine.fastlib import arrays_library
         from analysis.engine.query import QueryError, parse_query, read_query_table
 
         if bool(opts["library"]) == bool(opts["library_logfc"]):
