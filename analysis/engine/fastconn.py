@@ -439,7 +439,8 @@ def _fdr(state: _State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
         best = upper + state.bound[top]
         if not signed:
             best = np.minimum(best, 1.0)
-        p_low = np.sort(_p_values(metric, best, state.n[top])) if len(top) else np.zeros(0)
+        p_top = _p_values(metric, best, state.n[top])  # lower bounds, aligned with top
+        p_low = np.sort(p_top)
         p_n = p_low[0] if len(p_low) else np.inf
         inside = p < p_n
         order = np.argsort(p[inside], kind="stable")
@@ -454,13 +455,33 @@ def _fdr(state: _State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
         by_column = np.argsort(prefix)
         at = np.minimum(np.searchsorted(prefix[by_column], chosen[wanted]), max(size - 1, 0))
         position = by_column[at] if size else at
-        if size and (prefix[position] == chosen[wanted]).all() and (adj[position] <= tail).all():
+        in_prefix = size > 0 and (prefix[position] == chosen[wanted]).all()
+        if in_prefix and (adj[position] <= tail).all():
             out[wanted] = np.minimum(adj[position], 1.0)
             return out
-        more = max(256, len(exact))
-        order_screened = np.argsort(-best, kind="stable")
-        state.rescore(top[order_screened[:more]])
+        need = adj[position].max() if in_prefix else None
+        state.rescore(_undercutting(top, best, p_top, rest, size, m, need, len(exact)))
         _, top = fx.fdr_family(*family)
+
+
+def _undercutting(top, best, p_top, rest, size, m, need, n_exact):
+    """Screened rows to re-score when the FDR is not yet exact.
+
+    When every returned row is in the exact prefix and only the tail bound is in the way
+    (``need``: their largest adjusted p), those whose p lower bound ≤ the largest p in
+    ``rest`` that undercuts it (m·p/(|P| + t) < need): re-scoring them settles the tail in one round on
+    wide bounds (updown), instead of doubling blindly. Otherwise (or if none), the best
+    max(256, #exact) screened rows by upper bound, as before.
+    """
+    if need is not None and len(rest):
+        t = np.arange(1, min(len(rest), TAIL) + 1)
+        under = m * rest[: len(t)] / (size + t) < need
+        if under.any():
+            picked = top[p_top <= rest[: len(t)][under].max()]
+            if len(picked):
+                return picked
+    more = max(256, n_exact)
+    return top[np.argsort(-best, kind="stable")[:more]]
 
 
 @dataclass(frozen=True)
