@@ -420,8 +420,9 @@ def _fdr(state: _State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
     """
     metric = state.plan.metric
     signed = metric == "randomset"
-    family = (state.r, state.bound, state.exact, state.n, min_overlap, signed, TAIL)
-    m, top = fx.fdr_family(*family)
+    family = (state.r, state.bound, state.exact, state.n, min_overlap, signed)
+    window = TAIL
+    m, top, counts = fx.fdr_family(*family, window, HISTOGRAM_BINS)
     out = np.full(len(chosen), np.nan)
     wanted = np.isfinite(state.r[chosen]) & (state.n[chosen] >= min_overlap)
     if m == 0 or not wanted.any():
@@ -448,10 +449,11 @@ def _fdr(state: _State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
         size = len(prefix)
         adj = np.minimum.accumulate((p_prefix * m / np.arange(1, size + 1))[::-1])[::-1]
         rest = np.sort(np.concatenate([p[~inside], p_low]))
-        tail = np.inf
+        tail = within = np.inf
         if len(rest):
-            t = np.arange(1, min(len(rest), TAIL) + 1)
-            tail = min(float((m * rest[: len(t)] / (size + t)).min()), float(rest[len(t) - 1]))
+            t = np.arange(1, min(len(rest), window) + 1)
+            within = float((m * rest[: len(t)] / (size + t)).min())
+            tail = min(within, float(rest[len(t) - 1]))  # crude past the window
         by_column = np.argsort(prefix)
         at = np.minimum(np.searchsorted(prefix[by_column], chosen[wanted]), max(size - 1, 0))
         position = by_column[at] if size else at
@@ -460,11 +462,54 @@ def _fdr(state: _State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
             out[wanted] = np.minimum(adj[position], 1.0)
             return out
         need = adj[position].max() if in_prefix else None
-        state.rescore(_undercutting(top, best, p_top, rest, size, m, need, len(exact)))
-        _, top = fx.fdr_family(*family)
+        if need is not None and within >= need and len(top) == window:
+            # only the crude bound past the window (its last p) is in the way: bound the
+            # rows past it from a histogram of their p lower bounds instead
+            past = _past_window(state, top, best, counts, rest, size, m, metric)
+            if min(within, past) >= need:
+                out[wanted] = np.minimum(adj[position], 1.0)
+                return out
+        state.rescore(_undercutting(top, best, p_top, rest, size, m, need, len(exact), window))
+        _, top, counts = fx.fdr_family(*family, window, HISTOGRAM_BINS)
 
 
-def _undercutting(top, best, p_top, rest, size, m, need, n_exact):
+HISTOGRAM_BINS = 1024
+
+
+def _past_window(state, top, best, counts, rest, size, m, metric) -> float:
+    """A lower bound of m·p_(i)/(|P| + i) over every rank i of the rows outside the exact
+    prefix, tighter than the window's last p for the rows past the window.
+
+    Thresholds Q: the window's p values (``rest``, sorted) and the p lower bounds at the edges
+    of the histogram of the screened rows' score upper bounds (``fdr_family``, without the
+    window's own rows). Below Q_j lie at most N(Q_j) = #(rest < Q_j) + #(other rows with upper
+    bound past the edge of Q_j) rows, so a row with p in [Q_j, Q_j+1) has rank ≤ N(Q_j+1)
+    and m·p/(|P| + rank) ≥ m·Q_j/(|P| + N(Q_j+1)); the last segment uses every row. Signed
+    scores (randomset) have no histogram: the window's last p bounds the rest.
+    """
+    if metric == "randomset":
+        return float(rest[len(top) - 1]) if len(rest) >= len(top) else 0.0
+    bins = len(counts)
+    others = counts.copy()
+    np.subtract.at(others, np.minimum((best * bins).astype(np.int64), bins - 1), 1)
+    edges = np.arange(bins + 1) / bins
+    q_edge = _p_values(metric, edges, np.full(bins + 1, float(state.n[top].max())))
+    above = np.concatenate([np.cumsum(others[::-1])[::-1], [0]])  # rows with upper ≥ edge b
+    # edges above the highest occupied bin bound no row (and p(1) = 0 would bound everything)
+    occupied = np.flatnonzero(others)
+    last_edge = occupied[-1] + 1 if len(occupied) else 0
+    thresholds = np.unique(np.concatenate([rest, q_edge[: last_edge + 1]]))
+    thresholds = thresholds[np.isfinite(thresholds)]
+    # for each threshold Q the last edge whose p is still ≥ Q bounds the rows below Q
+    b = np.searchsorted(-q_edge, -thresholds, side="right") - 1
+    below = np.searchsorted(rest, thresholds, side="left") + np.where(
+        b >= 0, above[np.clip(b, 0, None)], others.sum()
+    )
+    rank = np.append(below[1:], len(rest) + others.sum())
+    return float((m * thresholds / (size + np.maximum(rank, 1))).min())
+
+
+def _undercutting(top, best, p_top, rest, size, m, need, n_exact, window):
     """Screened rows to re-score when the FDR is not yet exact.
 
     When every returned row is in the exact prefix and only the tail bound is in the way
@@ -474,7 +519,7 @@ def _undercutting(top, best, p_top, rest, size, m, need, n_exact):
     max(256, #exact) screened rows by upper bound, as before.
     """
     if need is not None and len(rest):
-        t = np.arange(1, min(len(rest), TAIL) + 1)
+        t = np.arange(1, min(len(rest), window) + 1)
         under = m * rest[: len(t)] / (size + t) < need
         if under.any():
             picked = top[p_top <= rest[: len(t)][under].max()]

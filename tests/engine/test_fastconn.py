@@ -164,3 +164,17 @@ def test_the_most_positive_and_most_negative_rows_are_those_of_the_reference(
     )
     expected = reference.sort_values("similarity", ascending=order == "down").head(25)
     assert list(fast.table["signature"]) == list(expected["signature"])
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("window", [4, 32])
+def test_the_fdr_is_exact_when_the_window_of_p_lower_bounds_is_small(
+    complete_library, metric, window, monkeypatch
+):
+    """A small window makes the FDR bound the rows past it from the histogram of their p
+    lower bounds, or re-score more rows: either way the returned FDR equals BH over all."""
+    from analysis.engine import fastconn
+
+    monkeypatch.setattr(fastconn, "TAIL", window)
+    genes, logfc, p, ids, query = complete_library
+    compare(query, genes, logfc, p, ids, metric, top=20)
