@@ -372,6 +372,12 @@ class _State:
         self.exact_cols = np.concatenate([self.exact_cols, cols])
         self.exact_p = np.concatenate([self.exact_p, _p_values(self.plan.metric, r, n)])
 
+    def p_of(self, cols: np.ndarray) -> np.ndarray:
+        """p-values of exact columns (computed when they were re-scored)."""
+        by_column = np.argsort(self.exact_cols)
+        at = np.searchsorted(self.exact_cols[by_column], cols)
+        return self.exact_p[by_column[at]]
+
     def mode(self, order: str) -> int:
         return 1 if self.plan.metric == "randomset" else ORDERS.index(order)
 
@@ -422,13 +428,13 @@ def _fdr(state: _State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
     signed = metric == "randomset"
     family = (state.r, state.bound, state.exact, state.n, min_overlap, signed)
     window = TAIL
-    m, top, counts = fx.fdr_family(*family, window, HISTOGRAM_BINS)
+    m, top = fx.fdr_family(*family, window)
     out = np.full(len(chosen), np.nan)
     wanted = np.isfinite(state.r[chosen]) & (state.n[chosen] >= min_overlap)
     if m == 0 or not wanted.any():
         return out
     # a p-value that underflows to 0 has adjusted p-value 0 (m·0/i), whatever its rank
-    zero = wanted & (_p_values(metric, state.r[chosen], state.n[chosen]) == 0)
+    zero = wanted & (state.p_of(chosen) == 0)
     out[zero] = 0.0
     wanted &= ~zero
     if not wanted.any():
@@ -465,23 +471,23 @@ def _fdr(state: _State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
         if need is not None and within >= need and len(top) == window:
             # only the crude bound past the window (its last p) is in the way: bound the
             # rows past it from a histogram of their p lower bounds instead
-            past = _past_window(state, top, best, counts, rest, size, m, metric)
+            past = _past_window(state, min_overlap, top, best, rest, size, m, metric)
             if min(within, past) >= need:
                 out[wanted] = np.minimum(adj[position], 1.0)
                 return out
         state.rescore(_undercutting(top, best, p_top, rest, size, m, need, len(exact), window))
-        _, top, counts = fx.fdr_family(*family, window, HISTOGRAM_BINS)
+        _, top = fx.fdr_family(*family, window)
 
 
 HISTOGRAM_BINS = 1024
 
 
-def _past_window(state, top, best, counts, rest, size, m, metric) -> float:
+def _past_window(state, min_overlap, top, best, rest, size, m, metric) -> float:
     """A lower bound of m·p_(i)/(|P| + i) over every rank i of the rows outside the exact
     prefix, tighter than the window's last p for the rows past the window.
 
     Thresholds Q: the window's p values (``rest``, sorted) and the p lower bounds at the edges
-    of the histogram of the screened rows' score upper bounds (``fdr_family``, without the
+    of a histogram of the screened rows' score upper bounds (``upper_counts``, without the
     window's own rows). Below Q_j lie at most N(Q_j) = #(rest < Q_j) + #(other rows with upper
     bound past the edge of Q_j) rows, so a row with p in [Q_j, Q_j+1) has rank ≤ N(Q_j+1)
     and m·p/(|P| + rank) ≥ m·Q_j/(|P| + N(Q_j+1)); the last segment uses every row. Signed
@@ -489,8 +495,8 @@ def _past_window(state, top, best, counts, rest, size, m, metric) -> float:
     """
     if metric == "randomset":
         return float(rest[len(top) - 1]) if len(rest) >= len(top) else 0.0
-    bins = len(counts)
-    others = counts.copy()
+    bins = HISTOGRAM_BINS
+    others = fx.upper_counts(state.r, state.bound, state.exact, state.n, min_overlap, bins)
     np.subtract.at(others, np.minimum((best * bins).astype(np.int64), bins - 1), 1)
     edges = np.arange(bins + 1) / bins
     q_edge = _p_values(metric, edges, np.full(bins + 1, float(state.n[top].max())))
@@ -579,7 +585,7 @@ def fast_connectivity(
     chosen = _choose(state, top, order)
     fdr = _fdr(state, chosen, min_overlap)
     r, n = state.r[chosen], state.n[chosen]
-    table = _frame(lib, chosen, r, _p_values(metric, r, n), fdr, n, n < min_overlap)
+    table = _frame(lib, chosen, r, state.p_of(chosen), fdr, n, n < min_overlap)
     return FastResult(table, n_sig, int(state.exact.sum()), len(plan.rows))
 
 

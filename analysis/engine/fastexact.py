@@ -382,22 +382,29 @@ def reaching(r, bound, exact, mode, threshold):
 
 
 @njit(cache=True, nogil=True)
-def fdr_family(r, bound, exact, n, min_overlap, signed, tail, bins):
-    """(m, tail columns, histogram): the size of the BH family (finite score, nGenes ≥
-    min_overlap); the ``tail`` screened family columns of largest score upper bound
-    (|r| + bound, or r + bound when ``signed``), which bound the smallest p-values not yet
-    exact; and, unsigned, the counts of every screened family column's upper bound in
-    ``bins`` equal bins of [0, 1] (1 and above in the last), for the FDR's rows past them."""
+def fdr_family(r, bound, exact, n, min_overlap, signed, tail):
+    """(m, tail columns): the size of the BH family (finite score, nGenes ≥ min_overlap) and
+    the ``tail`` screened family columns of largest score upper bound (|r| + bound, or
+    r + bound when ``signed``), which bound the smallest p-values not yet exact."""
     up = np.empty(r.size)
-    counts = np.zeros(bins, dtype=np.int64)
     m = 0
     for j in range(r.size):
         v = r[j]
         family = np.isfinite(v) and n[j] >= min_overlap
         m += family
-        screened = family and not exact[j]
-        u = (v if signed else abs(v)) + bound[j]
-        up[j] = u if screened else -np.inf
-        if screened and bins > 0 and not signed:
-            counts[int(u * bins) if u < 1.0 else bins - 1] += 1  # u ≥ 0; inf: the last
-    return m, largest(up, tail), counts
+        up[j] = (v if signed else abs(v)) + bound[j] if family and not exact[j] else -np.inf
+    return m, largest(up, tail)
+
+
+@njit(cache=True, nogil=True)
+def upper_counts(r, bound, exact, n, min_overlap, bins):
+    """Counts of the screened family columns' unsigned score upper bounds |r| + bound in
+    ``bins`` equal bins of [0, 1] (1 and above, inf included, in the last)."""
+    counts = np.zeros(bins, dtype=np.int64)
+    for j in range(r.size):
+        v = r[j]
+        if exact[j] or not (np.isfinite(v) and n[j] >= min_overlap):
+            continue
+        u = abs(v) + bound[j]
+        counts[int(u * bins) if u < 1.0 else bins - 1] += 1
+    return counts
