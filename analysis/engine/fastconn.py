@@ -169,7 +169,9 @@ def _screen(plan, lib) -> _Screen:
         return _screen_weighted(plan, lib)
     name = "e" if plan.metric == "extreme" else "y"
     codes = lib.layouts[name]
-    if n < n_genes or plan.metric == "updown":
+    if plan.metric == "updown":
+        return _screen_updown(plan, lib, codes, n_sig, n_genes)
+    if n < n_genes:
         xc = plan.x - plan.x.mean()
         nx = float(np.sqrt(xc @ xc))
         if not nx > 0:  # a constant query: every score is NaN (re-scored to say so)
@@ -192,6 +194,22 @@ def _screen(plan, lib) -> _Screen:
         codes, sorted_rows, w32, n_sig, _per_column(lib, name, n_genes)[:5], sx, np.sqrt(vx),
         nx, np.sqrt(len(nz)), (len(nz) + 2) * EPS32 * nx,
     )  # fmt: skip
+    return _Screen(r, bound, n)
+
+
+def _screen_updown(plan, lib, codes, n_sig: int, n_genes: int) -> _Screen:
+    """Up/down lists: the Pearson of the ±1 codes with the rounded column over the listed rows
+    from exact integer sums (``fastkernels.screen_updown``); bound as for partial overlap."""
+    n = len(plan.rows)
+    x_mean = float(plan.x.mean())
+    nx = float(np.sqrt(((plan.x - x_mean) ** 2).sum()))
+    if not nx > 0:  # only up (or only down) genes: every score is NaN (re-scored to say so)
+        return _Screen(np.full(n_sig, np.nan), np.full(n_sig, np.inf), n)
+    up = np.sort(plan.rows[plan.x > 0])
+    down = np.sort(plan.rows[plan.x < 0])
+    proto = np.zeros(1, dtype=np.int16 if 127 * max(len(up), len(down)) < 2**15 else np.int32)
+    rel_err = _per_column(lib, "y", n_genes)[5]
+    r, bound = fk.screen_updown(codes, up, down, n_sig, rel_err, nx, x_mean, proto)
     return _Screen(r, bound, n)
 
 

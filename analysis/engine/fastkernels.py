@@ -93,6 +93,34 @@ def _acc_moments(tile, rows, x, a1, a2, a3):
 
 
 @njit(fastmath=FAST, nogil=True, cache=True)
+def _acc_counts(tile, rows, total, squares):
+    """total += Σ c, squares += Σ c² over rows (exact integers; total may be int16 when
+    127·len(rows) fits), eight rows per sweep."""
+    nr = rows.size
+    i = 0
+    while i + 8 <= nr:
+        r0, r1, r2, r3 = tile[rows[i]], tile[rows[i + 1]], tile[rows[i + 2]], tile[rows[i + 3]]
+        r4, r5 = tile[rows[i + 4]], tile[rows[i + 5]]
+        r6, r7 = tile[rows[i + 6]], tile[rows[i + 7]]
+        for j in range(total.size):
+            c0, c1 = np.int32(r0[j]), np.int32(r1[j])
+            c2, c3 = np.int32(r2[j]), np.int32(r3[j])
+            c4, c5 = np.int32(r4[j]), np.int32(r5[j])
+            c6, c7 = np.int32(r6[j]), np.int32(r7[j])
+            total[j] += ((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7))
+            squares[j] += ((c0 * c0 + c1 * c1) + (c2 * c2 + c3 * c3)) + (
+                (c4 * c4 + c5 * c5) + (c6 * c6 + c7 * c7)
+            )
+        i += 8
+    for k in range(i, nr):
+        r0 = tile[rows[k]]
+        for j in range(total.size):
+            c0 = np.int32(r0[j])
+            total[j] += c0
+            squares[j] += c0 * c0
+
+
+@njit(fastmath=FAST, nogil=True, cache=True)
 def _acc_weighted6(ytile, btile, rows, x, xx, a, ax, q0, q1, q2, l0, l1, l2):
     """The six query-dependent sums of the weighted metric over every row, in code units:
     Σa·cy, Σa·cy², Σa·x·cy (query weights) and Σx·cb, Σx²·cb, Σx·cb·cy (library weights).
@@ -270,6 +298,46 @@ def screen_partial(tiles, rows, x, n_sig, rel_err, nx, rounding):
         a3 = np.zeros(m, dtype=np.int32)
         _acc_moments(tiles[t], rows, x, a1, a2, a3)
         _finish_partial(a1, a2, a3, lo, r, bound, rel_err, n, nx, rounding)
+    return r, bound
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def _finish_updown(up, down, squares, lo, r, bound, rel_err, n, nx, x_mean):
+    """Pearson of ±1 codes (centred: x − x_mean) with the rounded columns over the listed
+    rows from exact integer sums U = Σ_up c, D = Σ_down c, Q = Σ c² (fastconn ``_screen``):
+    Σ(x − x̄)·c = U − D − x̄·(U + D); the bound has no float32 accumulation term."""
+    half_root_n = np.sqrt(n) / 2
+    for i in range(up.size):
+        j = lo + i
+        u, d = np.float64(up[i]), np.float64(down[i])
+        q2 = u + d
+        sd = np.sqrt(max(np.float64(squares[i]) - q2 * q2 / n, 0.0))
+        if sd > 0:
+            r[j] = min(1.0, max(-1.0, (u - d - x_mean * q2) / (nx * sd)))
+            bound[j] = 2 * min(rel_err[j], half_root_n) / sd * (1 + 2.0**-40)
+        else:
+            r[j] = np.nan
+            bound[j] = np.inf
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def screen_updown(tiles, up_rows, down_rows, n_sig, rel_err, nx, x_mean, proto):
+    """Screened Pearson of an up/down list (codes +1/−1) with every column over the listed
+    rows, from integer sums only: ``proto``'s dtype (int16 when 127·rows fits, else int32)
+    is that of the two list sums, so the three accumulators of a tile fit in L1."""
+    width = tiles.shape[2]
+    n = up_rows.size + down_rows.size
+    r = np.empty(n_sig)
+    bound = np.empty(n_sig)
+    for t in prange(tiles.shape[0]):
+        lo = t * width
+        m = min(width, n_sig - lo)
+        up = np.zeros(m, dtype=proto.dtype)
+        down = np.zeros(m, dtype=proto.dtype)
+        squares = np.zeros(m, dtype=np.int32)
+        _acc_counts(tiles[t], up_rows, up, squares)
+        _acc_counts(tiles[t], down_rows, down, squares)
+        _finish_updown(up, down, squares, lo, r, bound, rel_err, n, nx, x_mean)
     return r, bound
 
 
