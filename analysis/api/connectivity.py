@@ -1,5 +1,7 @@
 """POST /api/v1/connectivity/ and GET /api/v1/signatures/{accession}/connections/."""
 
+import re
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -106,9 +108,11 @@ class ConnectivityView(APIView):
         summary="Connectivity of a query with a signature library",
     )
     def post(self, request):
-        data = ConnectivityInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        params = data.validated_data
+        params = _plain_params(request.data)
+        if params is None:  # anything unusual: the serializer, for its error messages
+            data = ConnectivityInputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            params = data.validated_data
         library = public_library(slug=params["library"])
         if library is None:
             return _error(f"unknown library {params['library']!r}", status.HTTP_400_BAD_REQUEST)
@@ -143,6 +147,36 @@ class SignatureConnectionsView(APIView):
         except FileNotFoundError as exc:
             return _error(str(exc), status.HTTP_404_NOT_FOUND)
         return Response(ConnectionsOutputSerializer(result).data)
+
+
+SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
+INPUT_FIELDS = frozenset(ConnectivityInputSerializer._declared_fields)
+DEFAULTS = {"top": 100, "order": "abs", "min_overlap": 10}
+
+
+def _plain_params(data) -> dict | None:
+    """The usual request (JSON types as documented), checked as the input serializer would,
+    without instantiating it (DRF deep-copies its fields per request); None for anything
+    else, which then goes through the serializer and its standard error messages."""
+    if not isinstance(data, dict) or not INPUT_FIELDS.issuperset(data):
+        return None
+    params = {**DEFAULTS, **data}
+    library, top, overlap = params.get("library"), params["top"], params["min_overlap"]
+    if (
+        isinstance(library, str)
+        and SLUG.match(library)
+        and isinstance(params.get("metric"), str)
+        and params["metric"] in METRICS
+        and isinstance(params.get("query"), dict)
+        and type(top) is int
+        and 1 <= top <= 10_000
+        and isinstance(params["order"], str)
+        and params["order"] in ORDERS
+        and type(overlap) is int
+        and overlap >= 3
+    ):
+        return params
+    return None
 
 
 def _error(message: str, code: int) -> Response:

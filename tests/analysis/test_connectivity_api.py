@@ -195,3 +195,21 @@ def test_the_command_exits_2_with_one_line_on_bad_arguments(tmp_path):
     )
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_requests_outside_the_plain_path_are_checked_by_the_serializer(client, library):
+    """Strings for numbers and unknown keys take the serializer's path, with the same answer;
+    out-of-range values get its field errors."""
+    base = {
+        "library": "test-lib",
+        "metric": "updown",
+        "query": {"up": ["1001", "1002", "1003"], "down": ["1004", "1005"]},
+    }
+    plain = post(client, {**base, "top": 3})
+    coerced = post(client, {**base, "top": "3", "note": "ignored"})
+    assert plain.status_code == coerced.status_code == 200
+    assert plain.json() == coerced.json()
+    too_many = post(client, {**base, "top": 10_001})
+    assert too_many.status_code == 400 and "top" in too_many.json()
+    small = post(client, {**base, "min_overlap": 2})
+    assert small.status_code == 400 and "min_overlap" in small.json()
