@@ -163,30 +163,34 @@ def exact_extreme(logfc, pvalue, ext_index, cols, rows, x, floor):
 
 
 @njit(cache=True, nogil=True)
-def _extreme_complete_one(logfc, pvalue, ext_index, c, xfull, mx, sxx, s_all, n, floor):
+def _extreme_complete_one(logfc, pvalue, ext_index, c, xfull, mx, sxx, s_all, n, floor, ys):
     """Pearson of the query extreme vector with complete column c's, reading only the
     column's kept genes: y is 0 elsewhere, so with my = Σ_K y / n the centred sums are
     Σ(y − my)² = Σ_K (y − my)² + (n − |K|)·my² and Σ(x − mx)(y − my) =
-    Σ_K (x − mx)(y − my) − my·Σ_{∉K} (x − mx): the two-pass sums, term for term."""
+    Σ_K (x − mx)(y − my) − my·Σ_{∉K} (x − mx): the two-pass sums, term for term.
+    ys: scratch for the |K| values (each log10 is taken once)."""
     k = 0
     sy = 0.0
     for t in range(ext_index.shape[1]):
         g = ext_index[c, t]
         if g >= 0:
+            ys[k] = np.sign(logfc[c, g]) * -np.log10(max(pvalue[c, g], floor))
+            sy += ys[k]
             k += 1
-            sy += np.sign(logfc[c, g]) * -np.log10(max(pvalue[c, g], floor))
     my = sy / n
     syy = (n - k) * my * my
     sxy = 0.0
     s_kept = 0.0
+    k = 0
     for t in range(ext_index.shape[1]):
         g = ext_index[c, t]
         if g >= 0:
-            dy = np.sign(logfc[c, g]) * -np.log10(max(pvalue[c, g], floor)) - my
+            dy = ys[k] - my
             dx = xfull[g] - mx
             syy += dy * dy
             sxy += dx * dy
             s_kept += dx
+            k += 1
     sxy -= my * (s_all - s_kept)
     if n < 3 or sxx == 0.0 or syy == 0.0:
         return np.nan
@@ -207,9 +211,10 @@ def exact_extreme_complete(logfc, pvalue, ext_index, cols, xfull, floor):
     r = np.empty(cols.size)
     chunks, size = _chunk_bounds(cols.size)
     for part in prange(chunks):
+        ys = np.empty(ext_index.shape[1])
         for k in range(part * size, min((part + 1) * size, cols.size)):
             r[k] = _extreme_complete_one(
-                logfc, pvalue, ext_index, cols[k], xfull, mx, sxx, s_all, n, floor
+                logfc, pvalue, ext_index, cols[k], xfull, mx, sxx, s_all, n, floor, ys
             )
     return r, np.full(cols.size, n, dtype=np.int64)
 
