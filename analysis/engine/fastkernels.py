@@ -252,6 +252,38 @@ def _finish_weighted(o, j, r, bound, sy, sb, sums, n, sigmas):
     bound[j] = sigmas * sd / np.sqrt(12.0) + 8 * (n + 2) * EPS32 * (1 + ra)
 
 
+@njit(nogil=True, cache=True, error_model="numpy")
+def _finish_weighted_full(
+    q0, q1, q2, l0, l1, l2, lo, r, bound, b_sum, by_sum, by2_sum, sy, sb, sums, n, sigmas
+):
+    """``_finish_weighted`` over a tile with every gene: the library-only sums are the exact
+    moments Σb, Σb·y, Σb·y², so no division rescales them (scalars, no per-column array)."""
+    a_sum, ax_sum, axx_sum, a_max = sums[0], sums[1], sums[2], sums[3]
+    root_12 = np.sqrt(12.0)
+    root_3n = np.sqrt(3 * n)
+    rounding = 8 * (n + 2) * EPS32
+    for i in range(q0.size):
+        j = lo + i
+        syj, sbj = sy[j], sb[j]
+        sw = a_sum + b_sum[j]
+        swx = ax_sum + sbj * l0[i]
+        swxx = axx_sum + sbj * l1[i]
+        swy = syj * q0[i] + by_sum[j]
+        swyy = syj * syj * q1[i] + by2_sum[j]
+        swxy = syj * (q2[i] + sbj * l2[i])
+        vx = swxx - swx * swx / sw
+        vy = swyy - swy * swy / sw
+        if sw > 0 and vx > 0 and vy > 0:
+            rj = (swxy - swx * swy / sw) / np.sqrt(vx * vy)
+            ra = abs(rj)
+            sd = syj * np.sqrt((a_max + 127 * sbj) * max(1 - rj * rj, 0.0) / vy)
+            sd += sbj * root_3n * (1 + ra) / sw
+            r[j] = rj
+            bound[j] = sigmas * sd / root_12 + rounding * (1 + ra)
+        else:
+            r[j], bound[j] = np.nan, np.inf
+
+
 # --- the kernels ---------------------------------------------------------------------------
 
 
@@ -358,13 +390,9 @@ def screen_weighted_full(
         q0, q1, q2 = np.zeros(m, np.float32), np.zeros(m, np.float32), np.zeros(m, np.float32)
         l0, l1, l2 = np.zeros(m, np.float32), np.zeros(m, np.float32), np.zeros(m, np.float32)
         _acc_weighted6(ytiles[t], btiles[t], rows, x, xx, a, ax, q0, q1, q2, l0, l1, l2)
-        o = np.empty(9)
-        for i in range(m):
-            j = lo + i
-            o[0], o[1], o[2] = b_sum[j] / sb[j], l0[i], l1[i]
-            o[3], o[4], o[5] = q0[i], by_sum[j] / (sb[j] * sy[j]), q1[i]
-            o[6], o[7], o[8] = by2_sum[j] / (sb[j] * sy[j] * sy[j]), q2[i], l2[i]
-            _finish_weighted(o, j, r, bound, sy, sb, sums, n, sigmas)
+        _finish_weighted_full(
+            q0, q1, q2, l0, l1, l2, lo, r, bound, b_sum, by_sum, by2_sum, sy, sb, sums, n, sigmas
+        )
     return r, bound
 
 
