@@ -20,7 +20,7 @@ steps:
 3. **FDR** (Benjamini–Hochberg over the library): exact rows are ranked above every screened
    row whose p-value lower bound they beat; a returned row's adjusted p-value is exact once
    the minimum over that prefix is below the screened rows' bound, else more rows are
-   re-scored.
+   re-scored (``analysis.engine.fastfdr``).
 
 No Django here: the library is any object with the attributes of
 ``signatures.io.LibraryMatrices`` (``analysis.engine.fastlib.arrays_library`` builds one in
@@ -35,7 +35,6 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from analysis.engine import fastexact as fx
 from analysis.engine import fastkernels as fk
@@ -46,7 +45,8 @@ from analysis.engine.connectivity import (
     UpDownSignature,
     updown_from_signature,
 )
-from analysis.engine.stats import bh_fdr, p_from_r, random_set_z
+from analysis.engine.fastfdr import exact_fdr, p_values
+from analysis.engine.stats import bh_fdr, random_set_z
 from lib.extreme import extreme_rows
 
 COLUMNS = ["signature", "column", "similarity", "pValue", "FDR", "nGenes", "lowOverlap"]
@@ -388,7 +388,7 @@ class _State:
         self.r[cols], self.n[cols], self.bound[cols] = r, n, 0.0
         self.exact[cols] = True
         self.exact_cols = np.concatenate([self.exact_cols, cols])
-        self.exact_p = np.concatenate([self.exact_p, _p_values(self.plan.metric, r, n)])
+        self.exact_p = np.concatenate([self.exact_p, p_values(self.plan.metric, r, n)])
 
     def p_of(self, cols: np.ndarray) -> np.ndarray:
         """p-values of exact columns (computed when they were re-scored)."""
@@ -422,135 +422,6 @@ def _choose(state: _State, top: int, order: str) -> np.ndarray:
     keep = key >= kth
     cand, key = cand[keep], key[keep]
     return cand[np.lexsort((cand, -key))][:k]
-
-
-def _p_values(metric: str, r, n) -> np.ndarray:
-    if metric == "randomset":
-        return special.ndtr(-np.asarray(r, dtype=np.float64))  # norm.sf(r)
-    return p_from_r(r, n)
-
-
-TAIL = 256  # screened rows whose p-value lower bounds enter the BH tail bound (then a histogram)
-
-
-def _fdr(state: _State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
-    """Exact BH FDR of the chosen rows over the library (see the module docstring).
-
-    P = the exact rows whose p is below every screened row's p lower bound: they hold ranks
-    1..|P|. The adjusted p at rank i is min(min_{i≤j≤|P|} m·p_j/j, tail), and the tail (rows
-    past P) is bounded below by min_t m·l_(t)/(|P|+t), l = the sorted p lower bounds of the
-    remaining rows; when the prefix minimum is below that bound it is exact, otherwise more
-    rows are re-scored.
-    """
-    metric = state.plan.metric
-    signed = metric == "randomset"
-    family = (state.r, state.bound, state.exact, state.n, min_overlap, signed)
-    window = TAIL
-    m, top = fx.fdr_family(*family, window)
-    out = np.full(len(chosen), np.nan)
-    wanted = np.isfinite(state.r[chosen]) & (state.n[chosen] >= min_overlap)
-    if m == 0 or not wanted.any():
-        return out
-    # a p-value that underflows to 0 has adjusted p-value 0 (m·0/i), whatever its rank
-    zero = wanted & (state.p_of(chosen) == 0)
-    out[zero] = 0.0
-    wanted &= ~zero
-    if not wanted.any():
-        return out
-    while True:
-        keep = np.isfinite(state.r[state.exact_cols]) & (state.n[state.exact_cols] >= min_overlap)
-        exact, p = state.exact_cols[keep], state.exact_p[keep]
-        upper = state.r[top] if signed else np.abs(state.r[top])
-        best = upper + state.bound[top]
-        if not signed:
-            best = np.minimum(best, 1.0)
-        p_top = _p_values(metric, best, state.n[top])  # lower bounds, aligned with top
-        p_low = np.sort(p_top)
-        p_n = p_low[0] if len(p_low) else np.inf
-        inside = p < p_n
-        order = np.argsort(p[inside], kind="stable")
-        prefix, p_prefix = exact[inside][order], p[inside][order]
-        size = len(prefix)
-        adj = np.minimum.accumulate((p_prefix * m / np.arange(1, size + 1))[::-1])[::-1]
-        rest = np.sort(np.concatenate([p[~inside], p_low]))
-        tail = within = np.inf
-        if len(rest):
-            t = np.arange(1, min(len(rest), window) + 1)
-            within = float((m * rest[: len(t)] / (size + t)).min())
-            tail = min(within, float(rest[len(t) - 1]))  # crude past the window
-        by_column = np.argsort(prefix)
-        at = np.minimum(np.searchsorted(prefix[by_column], chosen[wanted]), max(size - 1, 0))
-        position = by_column[at] if size else at
-        in_prefix = size > 0 and (prefix[position] == chosen[wanted]).all()
-        if in_prefix and (adj[position] <= tail).all():
-            out[wanted] = np.minimum(adj[position], 1.0)
-            return out
-        need = adj[position].max() if in_prefix else None
-        if need is not None and within >= need and len(top) == window:
-            # only the crude bound past the window (its last p) is in the way: bound the
-            # rows past it from a histogram of their p lower bounds instead
-            past = _past_window(state, min_overlap, top, best, rest, size, m, metric)
-            if min(within, past) >= need:
-                out[wanted] = np.minimum(adj[position], 1.0)
-                return out
-        state.rescore(_undercutting(top, best, p_top, rest, size, m, need, len(exact), window))
-        _, top = fx.fdr_family(*family, window)
-
-
-HISTOGRAM_BINS = 1024
-
-
-def _past_window(state, min_overlap, top, best, rest, size, m, metric) -> float:
-    """A lower bound of m·p_(i)/(|P| + i) over every rank i of the rows outside the exact
-    prefix, tighter than the window's last p for the rows past the window.
-
-    Thresholds Q: the window's p values (``rest``, sorted) and the p lower bounds at the edges
-    of a histogram of the screened rows' score upper bounds (``upper_counts``, without the
-    window's own rows). Below Q_j lie at most N(Q_j) = #(rest < Q_j) + #(other rows with upper
-    bound past the edge of Q_j) rows, so a row with p in [Q_j, Q_j+1) has rank ≤ N(Q_j+1)
-    and m·p/(|P| + rank) ≥ m·Q_j/(|P| + N(Q_j+1)); the last segment uses every row. Signed
-    scores (randomset) have no histogram: the window's last p bounds the rest.
-    """
-    if metric == "randomset":
-        return float(rest[len(top) - 1]) if len(rest) >= len(top) else 0.0
-    bins = HISTOGRAM_BINS
-    others = fx.upper_counts(state.r, state.bound, state.exact, state.n, min_overlap, bins)
-    np.subtract.at(others, np.minimum((best * bins).astype(np.int64), bins - 1), 1)
-    edges = np.arange(bins + 1) / bins
-    q_edge = _p_values(metric, edges, np.full(bins + 1, float(state.n[top].max())))
-    above = np.concatenate([np.cumsum(others[::-1])[::-1], [0]])  # rows with upper ≥ edge b
-    # edges above the highest occupied bin bound no row (and p(1) = 0 would bound everything)
-    occupied = np.flatnonzero(others)
-    last_edge = occupied[-1] + 1 if len(occupied) else 0
-    thresholds = np.unique(np.concatenate([rest, q_edge[: last_edge + 1]]))
-    thresholds = thresholds[np.isfinite(thresholds)]
-    # for each threshold Q the last edge whose p is still ≥ Q bounds the rows below Q
-    b = np.searchsorted(-q_edge, -thresholds, side="right") - 1
-    below = np.searchsorted(rest, thresholds, side="left") + np.where(
-        b >= 0, above[np.clip(b, 0, None)], others.sum()
-    )
-    rank = np.append(below[1:], len(rest) + others.sum())
-    return float((m * thresholds / (size + np.maximum(rank, 1))).min())
-
-
-def _undercutting(top, best, p_top, rest, size, m, need, n_exact, window):
-    """Screened rows to re-score when the FDR is not yet exact.
-
-    When every returned row is in the exact prefix and only the tail bound is in the way
-    (``need``: their largest adjusted p), those whose p lower bound ≤ the largest p in
-    ``rest`` that undercuts it (m·p/(|P| + t) < need): re-scoring them settles the tail in one round on
-    wide bounds (updown), instead of doubling blindly. Otherwise (or if none), the best
-    max(256, #exact) screened rows by upper bound, as before.
-    """
-    if need is not None and len(rest):
-        t = np.arange(1, min(len(rest), window) + 1)
-        under = m * rest[: len(t)] / (size + t) < need
-        if under.any():
-            picked = top[p_top <= rest[: len(t)][under].max()]
-            if len(picked):
-                return picked
-    more = max(256, n_exact)
-    return top[np.argsort(-best, kind="stable")[:more]]
 
 
 @dataclass(frozen=True)
@@ -595,13 +466,13 @@ def fast_connectivity(
     if top is None:
         cols = np.arange(n_sig)
         r, n = _exact(plan, lib, cols)
-        p = _p_values(metric, r, n)
+        p = p_values(metric, r, n)
         low = n < min_overlap
         fdr = bh_fdr(np.where(low, np.nan, p))
         return FastResult(_frame(lib, cols, r, p, fdr, n, low), n_sig, n_sig, len(plan.rows))
     state = _State(plan, lib, _screen(plan, lib))
     chosen = _choose(state, top, order)
-    fdr = _fdr(state, chosen, min_overlap)
+    fdr = exact_fdr(state, chosen, min_overlap)
     r, n = state.r[chosen], state.n[chosen]
     table = _frame(lib, chosen, r, state.p_of(chosen), fdr, n, n < min_overlap)
     return FastResult(table, n_sig, int(state.exact.sum()), len(plan.rows))

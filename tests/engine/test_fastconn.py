@@ -173,8 +173,8 @@ def test_the_fdr_is_exact_when_the_window_of_p_lower_bounds_is_small(
 ):
     """A small window makes the FDR bound the rows past it from the histogram of their p
     lower bounds, or re-score more rows: either way the returned FDR equals BH over all."""
-    from analysis.engine import fastconn
+    from analysis.engine import fastfdr
 
-    monkeypatch.setattr(fastconn, "TAIL", window)
+    monkeypatch.setattr(fastfdr, "TAIL", window)
     genes, logfc, p, ids, query = complete_library
     compare(query, genes, logfc, p, ids, metric, top=20)
