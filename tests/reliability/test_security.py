@@ -102,6 +102,8 @@ def low_rates(monkeypatch):
     monkeypatch.setattr(
         SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "5/minute"}
     )
+    # one fixed window for the whole test, whatever the clock (the counts are per window)
+    monkeypatch.setattr(SimpleRateThrottle, "timer", lambda self: 1_000_020.0)
     cache.clear()
     yield
     cache.clear()
@@ -129,3 +131,16 @@ def test_connectivity_queries_count_against_the_anonymous_rate(world, low_rates)
         for _ in range(5)
     ]
     assert codes[-2:] == [429, 429]
+
+
+@pytest.mark.django_db
+def test_a_throttled_client_is_told_when_to_retry_and_is_served_again_then(
+    world, low_rates, monkeypatch
+):
+    client = Client()
+    codes = [client.get("/api/v1/datasets/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    retry = client.get("/api/v1/datasets/")["Retry-After"]
+    assert 0 < int(retry) <= 60
+    monkeypatch.setattr(SimpleRateThrottle, "timer", lambda self: 1_000_020.0 + int(retry))
+    assert client.get("/api/v1/datasets/").status_code == 200
