@@ -302,7 +302,8 @@ def _exact(plan: _Plan, lib, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if plan.metric == "randomset":
         return _exact_randomset(plan, lib, cols)
     y = _signature_major(lib.logfc)
-    rows, x = plan.rows, plan.x.astype(np.float64)
+    order = np.argsort(plan.rows, kind="stable")  # each column's row is read forwards
+    rows, x = plan.rows[order], plan.x[order].astype(np.float64)
     if plan.metric in ("pearson", "updown"):
         return fx.exact_pearson(y, cols, rows, x)
     p = y if lib.pvalue is None else _signature_major(lib.pvalue)
@@ -323,7 +324,7 @@ def _exact(plan: _Plan, lib, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             )
         return r, n
     return fx.exact_weighted(
-        y, p, cols, rows, x, plan.a.astype(np.float64), lib.pvalue is not None, lib.p_floor
+        y, p, cols, rows, x, plan.a[order].astype(np.float64), lib.pvalue is not None, lib.p_floor
     )
 
 
