@@ -224,64 +224,62 @@ def _finish_partial(a1, a2, a3, lo, r, bound, rel_err, n, nx, rounding):
             bound[j] = np.inf
 
 
-@njit(nogil=True, cache=True, error_model="numpy")
-def _finish_weighted(o, j, r, bound, sy, sb, sums, n, sigmas):
-    """Screened weighted Pearson of column j from its nine code sums o and its statistical
-    bound (fastconn ``_screen_weighted``); sums = (Σa, Σa·x, Σa·x², max a)."""
-    a_sum, ax_sum, axx_sum, a_max = sums[0], sums[1], sums[2], sums[3]
-    sw = a_sum + sb[j] * o[0]
-    swx = ax_sum + sb[j] * o[1]
-    swxx = axx_sum + sb[j] * o[2]
-    swy = sy[j] * (o[3] + sb[j] * o[4])
-    swyy = sy[j] * sy[j] * (o[5] + sb[j] * o[6])
-    swxy = sy[j] * (o[7] + sb[j] * o[8])
-    if not sw > 0:
-        r[j], bound[j] = np.nan, np.inf
-        return
+@njit(nogil=True, error_model="numpy", inline="always")
+def _weighted_r_bound(sw, swx, swxx, swy, swyy, swxy, syj, sbj, a_max, root_3n, rounding, sigmas):
+    """Screened weighted Pearson from the six weighted sums of one column and its statistical
+    bound (fastconn ``_screen_weighted``): (nan, inf) when a sum of weights or a variance is
+    not positive."""
     vx = swxx - swx * swx / sw
     vy = swyy - swy * swy / sw
-    if not (vx > 0 and vy > 0):
-        r[j], bound[j] = np.nan, np.inf
-        return
+    if not (sw > 0 and vx > 0 and vy > 0):
+        return np.nan, np.inf
     rj = (swxy - swx * swy / sw) / np.sqrt(vx * vy)
     ra = abs(rj)
-    w_max = a_max + 127 * sb[j]
-    sd = sy[j] * np.sqrt(w_max * max(1 - rj * rj, 0.0) / vy)
-    sd += sb[j] * np.sqrt(3 * n) * (1 + ra) / sw
-    r[j] = rj
-    bound[j] = sigmas * sd / np.sqrt(12.0) + 8 * (n + 2) * EPS32 * (1 + ra)
+    sd = syj * np.sqrt((a_max + 127 * sbj) * max(1 - rj * rj, 0.0) / vy)
+    sd += sbj * root_3n * (1 + ra) / sw
+    return rj, sigmas * sd / np.sqrt(12.0) + rounding * (1 + ra)
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def _finish_weighted(acc, lo, r, bound, sy, sb, sums, n, sigmas):
+    """The weighted finish over some rows, from the nine code sums of ``_acc_weighted9``
+    (acc (9, m)); sums = (Σa, Σa·x, Σa·x², max a) of the query weights."""
+    a_sum, ax_sum, axx_sum, a_max = sums[0], sums[1], sums[2], sums[3]
+    root_3n, rounding = np.sqrt(3 * n), 8 * (n + 2) * EPS32
+    for i in range(acc.shape[1]):
+        j = lo + i
+        syj, sbj = sy[j], sb[j]
+        r[j], bound[j] = _weighted_r_bound(
+            a_sum + sbj * acc[0, i],
+            ax_sum + sbj * acc[1, i],
+            axx_sum + sbj * acc[2, i],
+            syj * (acc[3, i] + sbj * acc[4, i]),
+            syj * syj * (acc[5, i] + sbj * acc[6, i]),
+            syj * (acc[7, i] + sbj * acc[8, i]),
+            syj, sbj, a_max, root_3n, rounding, sigmas,
+        )  # fmt: skip
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
 def _finish_weighted_full(
     q0, q1, q2, l0, l1, l2, lo, r, bound, b_sum, by_sum, by2_sum, sy, sb, sums, n, sigmas
 ):
-    """``_finish_weighted`` over a tile with every gene: the library-only sums are the exact
-    moments Σb, Σb·y, Σb·y², so no division rescales them (scalars, no per-column array)."""
+    """The weighted finish over a tile with every gene: the library-only sums are the exact
+    moments Σb, Σb·y, Σb·y², so no division rescales them."""
     a_sum, ax_sum, axx_sum, a_max = sums[0], sums[1], sums[2], sums[3]
-    root_12 = np.sqrt(12.0)
-    root_3n = np.sqrt(3 * n)
-    rounding = 8 * (n + 2) * EPS32
+    root_3n, rounding = np.sqrt(3 * n), 8 * (n + 2) * EPS32
     for i in range(q0.size):
         j = lo + i
         syj, sbj = sy[j], sb[j]
-        sw = a_sum + b_sum[j]
-        swx = ax_sum + sbj * l0[i]
-        swxx = axx_sum + sbj * l1[i]
-        swy = syj * q0[i] + by_sum[j]
-        swyy = syj * syj * q1[i] + by2_sum[j]
-        swxy = syj * (q2[i] + sbj * l2[i])
-        vx = swxx - swx * swx / sw
-        vy = swyy - swy * swy / sw
-        if sw > 0 and vx > 0 and vy > 0:
-            rj = (swxy - swx * swy / sw) / np.sqrt(vx * vy)
-            ra = abs(rj)
-            sd = syj * np.sqrt((a_max + 127 * sbj) * max(1 - rj * rj, 0.0) / vy)
-            sd += sbj * root_3n * (1 + ra) / sw
-            r[j] = rj
-            bound[j] = sigmas * sd / root_12 + rounding * (1 + ra)
-        else:
-            r[j], bound[j] = np.nan, np.inf
+        r[j], bound[j] = _weighted_r_bound(
+            a_sum + b_sum[j],
+            ax_sum + sbj * l0[i],
+            axx_sum + sbj * l1[i],
+            syj * q0[i] + by_sum[j],
+            syj * syj * q1[i] + by2_sum[j],
+            syj * (q2[i] + sbj * l2[i]),
+            syj, sbj, a_max, root_3n, rounding, sigmas,
+        )  # fmt: skip
 
 
 # --- the kernels ---------------------------------------------------------------------------
@@ -408,9 +406,5 @@ def screen_weighted_partial(ytiles, btiles, rows, x, a, n_sig, sy, sb, sums, sig
         m = min(width, n_sig - lo)
         acc = np.zeros((9, m), dtype=np.float32)
         _acc_weighted9(ytiles[t], btiles[t], rows, x, a, acc)
-        o = np.empty(9)
-        for i in range(m):
-            for q in range(9):
-                o[q] = acc[q, i]
-            _finish_weighted(o, lo + i, r, bound, sy, sb, sums, n, sigmas)
+        _finish_weighted(acc, lo, r, bound, sy, sb, sums, n, sigmas)
     return r, bound
