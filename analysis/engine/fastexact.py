@@ -1,8 +1,8 @@
 """Numba kernels that score chosen columns exactly and pick the rows of the fast path.
 
 Exact kernels score chosen columns in float64 from the signature-major raw values with the
-reference definitions (two-pass centred sums) of ``analysis.engine.connectivity``; a few
-hundred columns run on one thread, more are split over both cores. Selection kernels make
+reference definitions (two-pass centred sums) of ``analysis.engine.connectivity``; fewer
+than ``PARALLEL_FROM`` columns run on one thread, more are split over both cores. Selection kernels make
 one pass over the screened scores and their bounds (``analysis.engine.fastconn``) instead
 of a numpy expression per step: the k-th best lower bound, the columns whose upper bound
 reaches it, and the screened columns that bound the FDR's tail.
@@ -233,51 +233,6 @@ def exact_weighted(logfc, pvalue, cols, rows, x, a, use_p, floor):
 
 
 # --- selection --------------------------------------------------------------------------
-
-
-@njit(cache=True, nogil=True)
-def _heap_push(heap_v, heap_i, size, k, v, j):
-    """Offer (v, j) to a size-k min-heap of the largest values; returns the new size."""
-    if size < k:
-        pos = size
-        size += 1
-        while pos > 0:  # sift up
-            parent = (pos - 1) // 2
-            if heap_v[parent] <= v:
-                break
-            heap_v[pos], heap_i[pos] = heap_v[parent], heap_i[parent]
-            pos = parent
-        heap_v[pos], heap_i[pos] = v, j
-    elif v > heap_v[0]:
-        pos = 0
-        while True:  # sift down from the root
-            child = 2 * pos + 1
-            if child >= k:
-                break
-            if child + 1 < k and heap_v[child + 1] < heap_v[child]:
-                child += 1
-            if heap_v[child] >= v:
-                break
-            heap_v[pos], heap_i[pos] = heap_v[child], heap_i[child]
-            pos = child
-        heap_v[pos], heap_i[pos] = v, j
-    return size
-
-
-@njit(cache=True, nogil=True)
-def top_indices(values, mask, k):
-    """Indices of the k largest values[j] with mask[j] (any order; fewer if fewer qualify).
-
-    One pass with a size-k min-heap: after the first k, most values are rejected by one
-    comparison with the heap's minimum.
-    """
-    heap_v = np.empty(k)
-    heap_i = np.empty(k, dtype=np.int64)
-    size = 0
-    for j in range(values.size):
-        if mask[j] and (size < k or values[j] > heap_v[0]):
-            size = _heap_push(heap_v, heap_i, size, k, values[j], j)
-    return heap_i[:size]
 
 
 @njit(cache=True, nogil=True)
