@@ -43,19 +43,25 @@ def heap_push(hs, hi, n, s, j):
         return n + 1
     if k == 0 or not _worse(hs[0], hi[0], s, j):
         return n
+    _sift_down(hs, hi, k, s, j)  # replace the root
+    return k
+
+
+@njit(inline="always")
+def _sift_down(hs, hi, size, s, j):
+    """Put (s, j) at the root of the heap's first ``size`` entries and sift it down."""
     pos = 0
-    while True:  # replace the root and sift down
+    while True:
         child = 2 * pos + 1
-        if child >= k:
+        if child >= size:
             break
-        if child + 1 < k and _worse(hs[child + 1], hi[child + 1], hs[child], hi[child]):
+        if child + 1 < size and _worse(hs[child + 1], hi[child + 1], hs[child], hi[child]):
             child += 1
         if not _worse(hs[child], hi[child], s, j):
             break
         hs[pos], hi[pos] = hs[child], hi[child]
         pos = child
     hs[pos], hi[pos] = s, j
-    return k
 
 
 @njit(inline="always")
@@ -165,15 +171,4 @@ def sort_lists(hs, hi, hn):
             for n in range(hn[h, g] - 1, 0, -1):
                 s, j = vs[n], vi[n]  # the root (worst) goes to the end, the last entry sifts down
                 vs[n], vi[n] = vs[0], vi[0]
-                pos = 0
-                while True:
-                    child = 2 * pos + 1
-                    if child >= n:
-                        break
-                    if child + 1 < n and _worse(vs[child + 1], vi[child + 1], vs[child], vi[child]):
-                        child += 1
-                    if not _worse(vs[child], vi[child], s, j):
-                        break
-                    vs[pos], vi[pos] = vs[child], vi[child]
-                    pos = child
-                vs[pos], vi[pos] = s, j
+                _sift_down(vs, vi, n, s, j)
