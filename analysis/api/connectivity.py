@@ -150,8 +150,11 @@ class SignatureConnectionsView(APIView):
 
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
-INPUT_FIELDS = frozenset(ConnectivityInputSerializer._declared_fields)
-DEFAULTS = {"top": 100, "order": "abs", "min_overlap": 10}
+_FIELDS = ConnectivityInputSerializer._declared_fields  # its rules, read once
+INPUT_FIELDS = frozenset(_FIELDS)
+DEFAULTS = {name: _FIELDS[name].default for name in ("top", "order", "min_overlap")}
+TOP_MIN, TOP_MAX = _FIELDS["top"].min_value, _FIELDS["top"].max_value
+OVERLAP_MIN = _FIELDS["min_overlap"].min_value
 
 
 def _plain_params(data) -> dict | None:
@@ -169,11 +172,11 @@ def _plain_params(data) -> dict | None:
         and params["metric"] in METRICS
         and isinstance(params.get("query"), dict)
         and type(top) is int
-        and 1 <= top <= 10_000
+        and TOP_MIN <= top <= TOP_MAX
         and isinstance(params["order"], str)
         and params["order"] in ORDERS
         and type(overlap) is int
-        and overlap >= 3
+        and overlap >= OVERLAP_MIN
     ):
         return params
     return None
