@@ -33,14 +33,13 @@ def exact_fdr(state, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
     P = the exact rows whose p is below every screened row's p lower bound: they hold ranks
     1..|P|. The adjusted p at rank i is min(min_{i≤j≤|P|} m·p_j/j, tail), and the tail (rows
     past P) is bounded below by min_t m·l_(t)/(|P|+t), l = the sorted p lower bounds of the
-    remaining rows; when the prefix minimum is below that bound it is exact, otherwise more
-    rows are re-scored.
+    remaining rows (a window of TAIL of them, then ``_past_window``); when the prefix minimum
+    is below that bound it is exact, otherwise more rows are re-scored.
     """
     metric = state.plan.metric
     signed = metric == "randomset"
     family = (state.r, state.bound, state.exact, state.n, min_overlap, signed)
-    window = TAIL
-    m, top = fx.fdr_family(*family, window)
+    m, top = fx.fdr_family(*family, TAIL)
     out = np.full(len(chosen), np.nan)
     wanted = np.isfinite(state.r[chosen]) & (state.n[chosen] >= min_overlap)
     if m == 0 or not wanted.any():
@@ -67,11 +66,12 @@ def exact_fdr(state, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
         size = len(prefix)
         adj = np.minimum.accumulate((p_prefix * m / np.arange(1, size + 1))[::-1])[::-1]
         rest = np.sort(np.concatenate([p[~inside], p_low]))
+        # m·l_(t)/(|P| + t) over the window's ranks t
+        per_rank = m * rest[:TAIL] / (size + np.arange(1, min(len(rest), TAIL) + 1))
         tail = within = np.inf
         if len(rest):
-            t = np.arange(1, min(len(rest), window) + 1)
-            within = float((m * rest[: len(t)] / (size + t)).min())
-            tail = min(within, float(rest[len(t) - 1]))  # crude past the window
+            within = float(per_rank.min())
+            tail = min(within, float(rest[len(per_rank) - 1]))  # crude past the window
         by_column = np.argsort(prefix)
         at = np.minimum(np.searchsorted(prefix[by_column], chosen[wanted]), max(size - 1, 0))
         position = by_column[at] if size else at
@@ -80,15 +80,15 @@ def exact_fdr(state, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
             out[wanted] = np.minimum(adj[position], 1.0)
             return out
         need = adj[position].max() if in_prefix else None
-        if need is not None and within >= need and len(top) == window:
+        if need is not None and within >= need and len(top) == TAIL:
             # only the crude bound past the window (its last p) is in the way: bound the
             # rows past it from a histogram of their p lower bounds instead
             past = _past_window(state, min_overlap, top, best, rest, size, m, metric)
             if min(within, past) >= need:
                 out[wanted] = np.minimum(adj[position], 1.0)
                 return out
-        state.rescore(_undercutting(top, best, p_top, rest, size, m, need, len(exact), window))
-        _, top = fx.fdr_family(*family, window)
+        state.rescore(_undercutting(top, best, p_top, rest, per_rank, need, len(exact)))
+        _, top = fx.fdr_family(*family, TAIL)
 
 
 HISTOGRAM_BINS = 1024
@@ -127,20 +127,19 @@ def _past_window(state, min_overlap, top, best, rest, size, m, metric) -> float:
     return float((m * thresholds / (size + np.maximum(rank, 1))).min())
 
 
-def _undercutting(top, best, p_top, rest, size, m, need, n_exact, window):
+def _undercutting(top, best, p_top, rest, per_rank, need, n_exact):
     """Screened rows to re-score when the FDR is not yet exact.
 
     When every returned row is in the exact prefix and only the tail bound is in the way
     (``need``: their largest adjusted p), those whose p lower bound ≤ the largest p in
-    ``rest`` that undercuts it (m·p/(|P| + t) < need): re-scoring them settles the tail in one round on
-    wide bounds (updown), instead of doubling blindly. Otherwise (or if none), the best
-    max(256, #exact) screened rows by upper bound, as before.
+    ``rest`` that undercuts it (``per_rank``, m·p/(|P| + t), below ``need``): re-scoring them
+    settles the tail in one round on wide bounds (updown). Otherwise (or if none), the best
+    max(256, #exact) screened rows by upper bound.
     """
-    if need is not None and len(rest):
-        t = np.arange(1, min(len(rest), window) + 1)
-        under = m * rest[: len(t)] / (size + t) < need
+    if need is not None and len(per_rank):
+        under = per_rank < need
         if under.any():
-            picked = top[p_top <= rest[: len(t)][under].max()]
+            picked = top[p_top <= rest[: len(per_rank)][under].max()]
             if len(picked):
                 return picked
     more = max(256, n_exact)
