@@ -17,6 +17,7 @@ from django.db import connections, router
 
 from analysis.engine.fastconn import fast_connectivity
 from analysis.engine.query import ParsedQuery, QueryError, parse_query
+from lib.derived import derived
 from signatures.io import library_open
 from signatures.models import Gene, Signature, SignatureLibrary
 from signatures.selectors import signature_annotation_rows
@@ -52,19 +53,16 @@ def resolve_genes(identifiers: Iterable[str]) -> dict[str, int]:
     return out
 
 
-_GENE_INDEX: dict[str, tuple[np.ndarray, Mapping[str, int], frozenset[int]]] = {}
-
-
 def _stored_genes(matrices) -> tuple[Mapping[str, int], frozenset[int]]:
     """A library's genes by their Entrez id spelled as a string, and as a set; built once per
     opened library version (``library_open`` keeps one object per library). Shared: read-only."""
-    entry = _GENE_INDEX.get(matrices.slug)
-    if entry is None or entry[0] is not matrices.genes:
+
+    def build():
         genes = matrices.genes.tolist()
         by_name = {str(g): g for g in genes if g >= 0}  # the spellings isdigit() accepts
-        entry = (matrices.genes, by_name, frozenset(genes))
-        _GENE_INDEX[matrices.slug] = entry
-    return entry[1], entry[2]
+        return by_name, frozenset(genes)
+
+    return derived(matrices, "genes by id", build)
 
 
 def _library_first(matrices):

@@ -29,7 +29,6 @@ memory).
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -47,6 +46,7 @@ from analysis.engine.connectivity import (
 )
 from analysis.engine.fastfdr import exact_fdr, p_values
 from analysis.engine.stats import bh_fdr, random_set_z
+from lib.derived import derived
 from lib.extreme import extreme_rows
 
 COLUMNS = ["signature", "column", "similarity", "pValue", "FDR", "nGenes", "lowOverlap"]
@@ -56,15 +56,10 @@ EXACT_BLOCK = 4096
 SIGMAS = 8.0  # the weighted metric's statistical screening bound, in standard deviations
 
 
-_GENE_INDEX: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _align(query_genes: np.ndarray, lib) -> tuple[np.ndarray, np.ndarray]:
     """(positions in the query, rows in the library) of the query genes the library has; the
     library's gene index is built once per opened library."""
-    index = _GENE_INDEX.get(lib)
-    if index is None:
-        index = _GENE_INDEX.setdefault(lib, pd.Index(lib.genes))
+    index = derived(lib, "gene index", lambda: pd.Index(lib.genes))
     position = index.get_indexer(query_genes)
     iq = np.flatnonzero(position >= 0)
     return iq, position[iq]
@@ -213,9 +208,6 @@ def _screen_updown(plan, lib, codes, n_sig: int, n_genes: int) -> _Screen:
     return _Screen(r, bound, n)
 
 
-_PER_COLUMN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _up32(values) -> np.ndarray:
     """float32, rounded up (never below the float64 value)."""
     out = np.asarray(values, dtype=np.float32)
@@ -228,14 +220,14 @@ def _per_column(lib, name: str, n_genes: int) -> np.ndarray:
     moments), the rounding residual norm and sqrt(Σv²) + residual (rounded up), and
     residual/scale (rounded up). A 250k-signature finish reads 20 bytes a column instead of
     64 (3× faster); the float32 rounding is in the bound (``fastkernels._finish_full``)."""
-    per_lib = _PER_COLUMN.setdefault(lib, {})
-    if name not in per_lib:
+
+    def build() -> np.ndarray:
         m = lib.moments
         scale, err = m[f"{name}_scale"], m[f"{name}_err"]
         total, squares = m[f"{name}_sum"], m[f"{name}_sq"]
         with np.errstate(invalid="ignore", divide="ignore"):
             rel = np.where(scale > 0, err / scale, np.inf)
-        per_lib[name] = np.stack(
+        return np.stack(
             [
                 np.asarray(scale, dtype=np.float32),
                 np.asarray(total / n_genes, dtype=np.float32),
@@ -245,7 +237,8 @@ def _per_column(lib, name: str, n_genes: int) -> np.ndarray:
                 _up32(rel),
             ]
         )
-    return per_lib[name]
+
+    return derived(lib, ("per column", name), build)
 
 
 def _screen_weighted(plan, lib) -> _Screen:
