@@ -130,6 +130,11 @@ class _Screen:
     checked: bool = True  # False: the bound is first-order; check it on re-scored rows
 
 
+def _unknown(n_sig: int, n: int) -> _Screen:
+    """Every score unknown (NaN, unbounded): all columns are re-scored exactly."""
+    return _Screen(np.full(n_sig, np.nan), np.full(n_sig, np.inf), n)
+
+
 def _ratio(num, den):
     with np.errstate(invalid="ignore", divide="ignore"):
         out = num / den
@@ -170,7 +175,7 @@ def _screen(plan, lib) -> _Screen:
         xc = plan.x - plan.x.mean()
         nx = float(np.sqrt(xc @ xc))
         if not nx > 0:  # a constant query: every score is NaN (re-scored to say so)
-            return _Screen(np.full(n_sig, np.nan), np.full(n_sig, np.inf), n)
+            return _unknown(n_sig, n)
         sorted_rows, x32 = _ascending(rows, xc)
         rounding = (n + 2) * EPS32 * float(np.abs(xc).max()) * np.sqrt(n) / nx
         rel_err = _per_column(lib, name, n_genes)[5]
@@ -184,7 +189,7 @@ def _screen(plan, lib) -> _Screen:
     vx = float(x @ x) - sx * sx / n
     nx = float(np.linalg.norm(x[nz]))
     if not vx > 0:
-        return _Screen(np.full(n_sig, np.nan), np.full(n_sig, np.inf), n)
+        return _unknown(n_sig, n)
     r, bound = fk.screen_full(
         codes, sorted_rows, w32, n_sig, _per_column(lib, name, n_genes)[:5], sx, np.sqrt(vx),
         nx, np.sqrt(len(nz)), (len(nz) + 2) * EPS32 * nx,
@@ -199,7 +204,7 @@ def _screen_updown(plan, lib, codes, n_sig: int, n_genes: int) -> _Screen:
     x_mean = float(plan.x.mean())
     nx = float(np.sqrt(((plan.x - x_mean) ** 2).sum()))
     if not nx > 0:  # only up (or only down) genes: every score is NaN (re-scored to say so)
-        return _Screen(np.full(n_sig, np.nan), np.full(n_sig, np.inf), n)
+        return _unknown(n_sig, n)
     up = np.sort(plan.rows[plan.x > 0])
     down = np.sort(plan.rows[plan.x < 0])
     proto = np.zeros(1, dtype=np.int16 if 127 * max(len(up), len(down)) < 2**15 else np.int32)
