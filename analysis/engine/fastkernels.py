@@ -190,12 +190,13 @@ def _finish_full(acc, lo, r, bound, per_column, sx, root_vx, nx, root, rounding)
     read as float32 ``per_column`` rows (fastconn ``_Finish``: scale, mean, sd, err, norm):
     r = (scale·Σx·c − Σx·mean) / (√vx·sd). Their float32 rounding (≤ 2⁻²⁴ relative each)
     enters the bound as ``slack``; err and norm are rounded up."""
-    scale, mean, sd = per_column[0], per_column[1], per_column[2]
-    err, norm = per_column[3], per_column[4]
-    for i in range(acc.size):
-        j = lo + i
+    hi = lo + acc.size  # slices: indexing with lo + j would not vectorise (fastexact._hot)
+    r, bound = r[lo:hi], bound[lo:hi]
+    scale, mean, sd = per_column[0, lo:hi], per_column[1, lo:hi], per_column[2, lo:hi]
+    err, norm = per_column[3, lo:hi], per_column[4, lo:hi]
+    for j in range(acc.size):
         den = root_vx * sd[j]
-        a, b = scale[j] * acc[i], sx * mean[j]
+        a, b = scale[j] * acc[j], sx * mean[j]
         slack = 4 * EPS32 * (abs(a) + abs(b)) / den
         if den > 0:
             r[j] = min(1.0, max(-1.0, (a - b) / den))
@@ -211,13 +212,14 @@ def _finish_partial(a1, a2, a3, lo, r, bound, rel_err, n, nx, rounding):
     """Pearson over some rows from (Σx·c, Σc, Σc²) (fastconn ``_screen``): the scale cancels,
     r = Σx·c / (‖x‖·√(Σc² − (Σc)²/n)); rel_err = err/scale per column (float32, rounded up)."""
     half_root_n = np.sqrt(n) / 2
-    for i in range(a1.size):
-        j = lo + i
-        q2 = np.float64(a2[i])
-        q3 = np.float64(a3[i])
+    hi = lo + a1.size
+    r, bound, rel_err = r[lo:hi], bound[lo:hi], rel_err[lo:hi]
+    for j in range(a1.size):
+        q2 = np.float64(a2[j])
+        q3 = np.float64(a3[j])
         sd = np.sqrt(max(q3 - q2 * q2 / n, 0.0))
         if sd > 0:
-            r[j] = min(1.0, max(-1.0, a1[i] / (nx * sd)))
+            r[j] = min(1.0, max(-1.0, a1[j] / (nx * sd)))
             bound[j] = (2 * min(rel_err[j], half_root_n) + rounding * np.sqrt(q3)) / sd
         else:
             r[j] = np.nan
@@ -246,16 +248,17 @@ def _finish_weighted(acc, lo, r, bound, sy, sb, sums, n, sigmas):
     (acc (9, m)); sums = (Σa, Σa·x, Σa·x², max a) of the query weights."""
     a_sum, ax_sum, axx_sum, a_max = sums[0], sums[1], sums[2], sums[3]
     root_3n, rounding = np.sqrt(3 * n), 8 * (n + 2) * EPS32
-    for i in range(acc.shape[1]):
-        j = lo + i
+    hi = lo + acc.shape[1]
+    r, bound, sy, sb = r[lo:hi], bound[lo:hi], sy[lo:hi], sb[lo:hi]
+    for j in range(acc.shape[1]):
         syj, sbj = sy[j], sb[j]
         r[j], bound[j] = _weighted_r_bound(
-            a_sum + sbj * acc[0, i],
-            ax_sum + sbj * acc[1, i],
-            axx_sum + sbj * acc[2, i],
-            syj * (acc[3, i] + sbj * acc[4, i]),
-            syj * syj * (acc[5, i] + sbj * acc[6, i]),
-            syj * (acc[7, i] + sbj * acc[8, i]),
+            a_sum + sbj * acc[0, j],
+            ax_sum + sbj * acc[1, j],
+            axx_sum + sbj * acc[2, j],
+            syj * (acc[3, j] + sbj * acc[4, j]),
+            syj * syj * (acc[5, j] + sbj * acc[6, j]),
+            syj * (acc[7, j] + sbj * acc[8, j]),
             syj, sbj, a_max, root_3n, rounding, sigmas,
         )  # fmt: skip
 
@@ -268,16 +271,18 @@ def _finish_weighted_full(
     moments Σb, Σb·y, Σb·y², so no division rescales them."""
     a_sum, ax_sum, axx_sum, a_max = sums[0], sums[1], sums[2], sums[3]
     root_3n, rounding = np.sqrt(3 * n), 8 * (n + 2) * EPS32
-    for i in range(q0.size):
-        j = lo + i
+    hi = lo + q0.size
+    r, bound, sy, sb = r[lo:hi], bound[lo:hi], sy[lo:hi], sb[lo:hi]
+    b_sum, by_sum, by2_sum = b_sum[lo:hi], by_sum[lo:hi], by2_sum[lo:hi]
+    for j in range(q0.size):
         syj, sbj = sy[j], sb[j]
         r[j], bound[j] = _weighted_r_bound(
             a_sum + b_sum[j],
-            ax_sum + sbj * l0[i],
-            axx_sum + sbj * l1[i],
-            syj * q0[i] + by_sum[j],
-            syj * syj * q1[i] + by2_sum[j],
-            syj * (q2[i] + sbj * l2[i]),
+            ax_sum + sbj * l0[j],
+            axx_sum + sbj * l1[j],
+            syj * q0[j] + by_sum[j],
+            syj * syj * q1[j] + by2_sum[j],
+            syj * (q2[j] + sbj * l2[j]),
             syj, sbj, a_max, root_3n, rounding, sigmas,
         )  # fmt: skip
 
@@ -337,11 +342,12 @@ def _finish_updown(up, down, squares, lo, r, bound, rel_err, n, nx, x_mean):
     rows from exact integer sums U = Σ_up c, D = Σ_down c, Q = Σ c² (fastconn ``_screen``):
     Σ(x − x̄)·c = U − D − x̄·(U + D); the bound has no float32 accumulation term."""
     half_root_n = np.sqrt(n) / 2
-    for i in range(up.size):
-        j = lo + i
-        u, d = np.float64(up[i]), np.float64(down[i])
+    hi = lo + up.size
+    r, bound, rel_err = r[lo:hi], bound[lo:hi], rel_err[lo:hi]
+    for j in range(up.size):
+        u, d = np.float64(up[j]), np.float64(down[j])
         q2 = u + d
-        sd = np.sqrt(max(np.float64(squares[i]) - q2 * q2 / n, 0.0))
+        sd = np.sqrt(max(np.float64(squares[j]) - q2 * q2 / n, 0.0))
         if sd > 0:
             r[j] = min(1.0, max(-1.0, (u - d - x_mean * q2) / (nx * sd)))
             bound[j] = 2 * min(rel_err[j], half_root_n) / sd * (1 + 2.0**-40)
