@@ -44,7 +44,7 @@ from analysis.engine.connectivity import (
     UpDownSignature,
     updown_from_signature,
 )
-from analysis.engine.fastfdr import exact_fdr, p_values
+from analysis.engine.fastfdr import TAIL, exact_fdr, p_values
 from analysis.engine.stats import bh_fdr, random_set_z
 from lib.derived import derived
 from lib.extreme import extreme_rows
@@ -370,6 +370,7 @@ class _State:
         self.exact_p = np.zeros(0)  # p-values of exact_cols
         self.checked = screen.checked
         self.widened = False
+        self.tail_pool = None  # candidates of the FDR's tail (``_choose``)
         if len(lib.nan_columns):
             self.rescore(lib.nan_columns)
 
@@ -399,23 +400,31 @@ class _State:
         return 1 if self.plan.metric == "randomset" else ORDERS.index(order)
 
 
-def _choose(state: _State, top: int, order: str) -> np.ndarray:
+def _choose(state: _State, top: int, order: str, min_overlap: int) -> np.ndarray:
     """Re-score every column that may belong to the top rows; returns them ranked.
 
     A column whose upper bound is below the k-th largest lower bound cannot be in the top k.
     Re-scoring only raises lower bounds, so one pass suffices unless a first-order bound had
-    to be widened.
+    to be widened. The pass that finds them also keeps the candidates of the FDR's tail
+    (``state.tail_pool``, ``fastexact.select``).
     """
     k = min(top, len(state.r))
     if k == 0:
         return np.zeros(0, dtype=np.int64)
     mode = state.mode(order)
+    signed = state.plan.metric == "randomset"
+    ok, kth, reach, state.tail_pool = fx.select(
+        state.r, state.bound, state.exact, state.n, mode, k, min_overlap, signed, TAIL
+    )
     while True:
         state.widened = False
-        kth = fx.kth_lower(state.r, state.bound, mode, k)
-        state.rescore(fx.reaching(state.r, state.bound, state.exact, mode, kth))
+        if not ok:
+            kth = fx.kth_lower(state.r, state.bound, mode, k)
+            reach = fx.reaching(state.r, state.bound, state.exact, mode, kth)
+        state.rescore(reach)
         if not state.widened:
             break
+        ok, state.tail_pool = False, None  # wider bounds: the thresholds no longer hold
     cand = np.sort(state.exact_cols)
     key, _, _ = fx.bounds(state.r[cand], state.bound[cand], state.exact[cand], mode)
     keep = key >= kth
@@ -470,7 +479,7 @@ def fast_connectivity(
         fdr = bh_fdr(np.where(low, np.nan, p))
         return FastResult(_frame(lib, cols, r, p, fdr, n, low), n_sig, n_sig, len(plan.rows))
     state = _State(plan, lib, _screen(plan, lib))
-    chosen = _choose(state, top, order)
+    chosen = _choose(state, top, order, min_overlap)
     fdr = exact_fdr(state, chosen, min_overlap)
     r, n = state.r[chosen], state.n[chosen]
     table = _frame(lib, chosen, r, state.p_of(chosen), fdr, n, n < min_overlap)

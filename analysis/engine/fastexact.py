@@ -341,6 +341,160 @@ def reaching(r, bound, exact, mode, threshold):
     return out[:count]
 
 
+SAMPLE = 4096  # strided sample of columns that sets the thresholds of ``one_pass``
+CHUNKS = 8  # parts of ``one_pass`` (over both cores)
+
+
+@njit(cache=True, nogil=True)
+def _pass_thresholds(r, bound, exact, n, mode, min_overlap, signed, k, tail):
+    """(t_low, t_fdr) from a strided sample of the columns: about 2k columns have a lower
+    key ≥ t_low and about 4·(tail + k) not-exact family columns an FDR upper key ≥ t_fdr
+    (the k re-scored rows and more leave the FDR's candidates before it reads them)."""
+    step = max(1, r.size // SAMPLE)
+    size = (r.size + step - 1) // step
+    low = np.empty(size)
+    up = np.empty(size)
+    for i in range(size):
+        j = i * step
+        v = r[j]
+        low[i] = _key(v, mode) - bound[j] if not np.isnan(v) else -np.inf
+        family = np.isfinite(v) and n[j] >= min_overlap and not exact[j]
+        up[i] = (v if signed else abs(v)) + bound[j] if family else -np.inf
+    at_k = size - 1 - min(size - 1, 2 * k // step + 8)
+    at_f = size - 1 - min(size - 1, 4 * (tail + k) // step + 8)
+    return np.partition(low, at_k)[at_k], np.partition(up, at_f)[at_f]
+
+
+BLOCK = 32  # columns ``_one_pass`` tests at once before looking at any one of them
+CAPACITY = 1024  # finds of each kind per part of ``_one_pass``
+
+
+@njit(cache=True, nogil=True)
+def _hot(r, bound, threshold):
+    """Whether any column has |r| + bound ≥ threshold or a NaN score, without a branch per
+    column. (Slices, not a start and stop: a runtime range start may be negative, so every
+    index would carry a wraparound check and the loop would not vectorise.)"""
+    hot = 0
+    for j in range(r.size):
+        v = r[j]
+        hot += (abs(v) + bound[j] >= threshold) | (v != v)
+    return hot > 0
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _one_pass(r, bound, exact, n, mode, min_overlap, signed, t_low, t_fdr):
+    """Columns whose lower key ≥ t_low (with those keys), screened columns whose upper key
+    reaches t_low or whose score is NaN, and not-exact family columns whose FDR upper key
+    ≥ t_fdr, in one pass: each of CHUNKS parts keeps up to CAPACITY of each (counts past it
+    mean the thresholds were too low). Every key is at most |r| + bound, so a block of
+    columns below both thresholds there is skipped after one vectorised test."""
+    size = r.size
+    width = (size + CHUNKS - 1) // CHUNKS
+    threshold = min(t_low, t_fdr)
+    low = np.empty((CHUNKS, CAPACITY), dtype=np.int64)
+    low_key = np.empty((CHUNKS, CAPACITY))
+    reach = np.empty((CHUNKS, CAPACITY), dtype=np.int64)
+    tail = np.empty((CHUNKS, CAPACITY), dtype=np.int64)
+    counts = np.zeros((CHUNKS, 3), dtype=np.int64)
+    for c in prange(CHUNKS):
+        start = c * width
+        stop = min(start + width, size)
+        n_low = n_reach = n_tail = 0
+        for block in range(start, stop, BLOCK):
+            end = min(block + BLOCK, stop)
+            rs, bs, es, ns = r[block:end], bound[block:end], exact[block:end], n[block:end]
+            if not _hot(rs, bs, threshold):
+                continue
+            if max(n_low, n_reach, n_tail) + BLOCK > CAPACITY:
+                n_low = n_reach = n_tail = CAPACITY + 1  # full: the caller falls back
+                break
+            for i in range(rs.size):
+                v, b, done = rs[i], bs[i], es[i]
+                if np.isnan(v):
+                    if not done:
+                        reach[c, n_reach] = block + i
+                        n_reach += 1
+                    continue
+                kv = _key(v, mode)
+                if kv - b >= t_low:
+                    low[c, n_low] = block + i
+                    low_key[c, n_low] = kv - b
+                    n_low += 1
+                if done:
+                    continue
+                if kv + b >= t_low:
+                    reach[c, n_reach] = block + i
+                    n_reach += 1
+                fdr_up = (v if signed else abs(v)) + b
+                if np.isfinite(v) and ns[i] >= min_overlap and fdr_up >= t_fdr:
+                    tail[c, n_tail] = block + i
+                    n_tail += 1
+        counts[c, 0], counts[c, 1], counts[c, 2] = n_low, n_reach, n_tail
+    return low, low_key, reach, tail, counts
+
+
+@njit(cache=True, nogil=True)
+def _gather(values, counts):
+    out = np.empty(counts.sum(), dtype=values.dtype)
+    at = 0
+    for c in range(counts.size):
+        out[at : at + counts[c]] = values[c, : counts[c]]
+        at += counts[c]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def select(r, bound, exact, n, mode, k, min_overlap, signed, tail):
+    """``kth_lower`` and ``reaching`` in one pass over the columns (both cores), plus the
+    candidates of the FDR's tail (``fdr_family``'s columns once the re-scored ones leave:
+    ``fdr_tail``). Thresholds come from a strided sample; ok=False when the sample misjudged
+    (fewer than k columns past its threshold, or too many): then use the separate passes."""
+    t_low, t_fdr = _pass_thresholds(r, bound, exact, n, mode, min_overlap, signed, k, tail)
+    none = np.zeros(0, dtype=np.int64)
+    if not t_low > -np.inf:
+        return False, -np.inf, none, none
+    low, low_key, reach, tail_cols, counts = _one_pass(
+        r, bound, exact, n, mode, min_overlap, signed, t_low, t_fdr
+    )
+    if counts.max() > CAPACITY:
+        return False, -np.inf, none, none
+    keys = _gather(low_key, counts[:, 0].copy())
+    if keys.size < k:
+        return False, -np.inf, none, none
+    kth = np.partition(keys, keys.size - k)[keys.size - k]
+    reach = _gather(reach, counts[:, 1].copy())
+    keep = np.empty(reach.size, dtype=np.bool_)
+    for i in range(reach.size):
+        v = r[reach[i]]
+        keep[i] = np.isnan(v) or _key(v, mode) + bound[reach[i]] >= kth
+    return True, kth, reach[keep], _gather(tail_cols, counts[:, 2].copy())
+
+
+@njit(cache=True, nogil=True)
+def fdr_tail(r, bound, exact, cols, signed, tail):
+    """``fdr_family``'s tail columns from candidates ``cols`` (every not-exact family column
+    whose FDR upper key reaches a threshold, from ``select``): the ``tail`` of largest upper
+    key among those still screened; none when fewer than ``tail`` are left (the largest
+    ones may then lie below the threshold: empty)."""
+    left = cols[~exact[cols]]
+    if left.size < tail:
+        return left[:0]
+    up = np.empty(left.size)
+    for i in range(left.size):
+        v = r[left[i]]
+        up[i] = (v if signed else abs(v)) + bound[left[i]]
+    return left[largest(up, tail)]
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def family_size(r, n, min_overlap):
+    """The BH family's size: columns with a finite score and nGenes ≥ min_overlap."""
+    m = 0
+    for j in prange(r.size):
+        m += np.isfinite(r[j]) and n[j] >= min_overlap
+    return m
+
+
 @njit(cache=True, nogil=True)
 def fdr_family(r, bound, exact, n, min_overlap, signed, tail):
     """(m, tail columns): the size of the BH family (finite score, nGenes ≥ min_overlap) and

@@ -39,7 +39,13 @@ def exact_fdr(state, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
     metric = state.plan.metric
     signed = metric == "randomset"
     family = (state.r, state.bound, state.exact, state.n, min_overlap, signed)
-    m, top = fx.fdr_family(*family, TAIL)
+    top = np.zeros(0, dtype=np.int64)
+    if state.tail_pool is not None:
+        top = fx.fdr_tail(state.r, state.bound, state.exact, state.tail_pool, signed, TAIL)
+    if len(top):
+        m = fx.family_size(state.r, state.n, min_overlap)
+    else:
+        m, top = fx.fdr_family(*family, TAIL)
     out = np.full(len(chosen), np.nan)
     wanted = np.isfinite(state.r[chosen]) & (state.n[chosen] >= min_overlap)
     if m == 0 or not wanted.any():
