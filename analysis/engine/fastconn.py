@@ -58,11 +58,18 @@ SIGMAS = 8.0  # the weighted metric's statistical screening bound, in standard d
 
 def _align(query_genes: np.ndarray, lib) -> tuple[np.ndarray, np.ndarray]:
     """(positions in the query, rows in the library) of the query genes the library has; the
-    library's gene index is built once per opened library."""
-    index = derived(lib, "gene index", lambda: pd.Index(lib.genes))
-    position = index.get_indexer(query_genes)
-    iq = np.flatnonzero(position >= 0)
-    return iq, position[iq]
+    library's genes sorted (a binary search per query gene) are kept once per opened library."""
+
+    def build():
+        order = np.argsort(lib.genes, kind="stable")
+        return order, np.asarray(lib.genes)[order]
+
+    order, ordered = derived(lib, "sorted genes", build)
+    if not len(ordered):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    at = np.minimum(np.searchsorted(ordered, query_genes), len(ordered) - 1)
+    iq = np.flatnonzero(ordered[at] == query_genes)
+    return iq, order[at[iq]]
 
 
 # --- the prepared query: what each metric needs ------------------------------------------
