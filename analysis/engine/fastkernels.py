@@ -20,12 +20,10 @@ import os
 
 # Idle OpenMP threads sleep at once instead of spinning: with several web workers on few
 # cores, one worker's spinning pool steals the core another worker's query needs (HTTP p99
-# of the extreme metric 20 -> 15 ms, ACTIVE doubles p50). Read when the pool starts.
+# of the extreme metric 20 -> 15 ms, ACTIVE doubles p50). Read when the pool starts. Even a
+# bounded spin (GOMP_SPINCOUNT=20000, ~0.3 ms) trades too much: an idle server's extreme
+# query ~1.5 ms faster, `make loadtest` throughput 116 -> 73 req/s (3000: -10%).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-# ...but a query runs several parallel regions a few hundred µs apart, and waking a sleeping
-# thread costs ~45 µs and more on this VM: GNU OpenMP (numba's pool here) spins ~0.3 ms
-# first (this overrides PASSIVE), then sleeps; an idle worker holds no core for longer.
-os.environ.setdefault("GOMP_SPINCOUNT", "20000")
 
 import llvmlite.binding as llvm  # noqa: E402
 import numpy as np  # noqa: E402
