@@ -36,3 +36,18 @@ def extreme_rows(s: np.ndarray, gene_order: np.ndarray, n_extreme: int):
     index = np.full((s.shape[0], 2 * n_extreme), -1, dtype=np.int16)
     index[row, np.arange(len(row)) - first[row]] = gene
     return values, index
+
+
+def extreme_vector(s: np.ndarray, gene_order: np.ndarray, n_extreme: int) -> np.ndarray:
+    """``extreme_rows`` of one signature whose values are all finite (the fast path's query):
+    its extreme vector, the same rule without the block machinery."""
+    ordered = s[gene_order]
+    keep = np.zeros(len(s), dtype=bool)
+    if len(s) <= 2 * n_extreme:
+        keep[:] = True
+    else:
+        keep[np.argsort(-ordered, kind="stable")[:n_extreme]] = True
+        keep[np.argsort(ordered, kind="stable")[:n_extreme]] = True
+    values = np.zeros(len(s))
+    values[gene_order] = np.where(keep, ordered, 0.0)
+    return values

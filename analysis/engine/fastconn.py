@@ -47,7 +47,7 @@ from analysis.engine.connectivity import (
 from analysis.engine.fastfdr import TAIL, exact_fdr, p_values
 from analysis.engine.stats import bh_fdr, random_set_z
 from lib.derived import derived
-from lib.extreme import extreme_rows
+from lib.extreme import extreme_vector
 
 COLUMNS = ["signature", "column", "similarity", "pValue", "FDR", "nGenes", "lowOverlap"]
 ORDERS = ("abs", "up", "down")
@@ -107,7 +107,7 @@ def _plan(query, lib, metric: str, n_updown: int) -> _Plan:
         s = np.sign(query.logfc) * -np.log10(np.maximum(query.pvalue, floor))
         ok = np.isfinite(s)
         genes = query.genes[ok]
-        ext = extreme_rows(s[ok][None, :], np.argsort(genes, kind="stable"), lib.n_extreme)[0][0]
+        ext = extreme_vector(s[ok], np.argsort(genes, kind="stable"), lib.n_extreme)
         iq, il = _align(genes, lib)
         return _Plan(metric, il, ext[iq])
     ok = np.isfinite(query.logfc)
@@ -370,7 +370,7 @@ class _State:
         self.plan, self.lib = plan, lib
         self.r = np.asarray(screen.r, dtype=np.float64)  # a screened NaN ranks as unknown
         self.bound = np.asarray(screen.bound, dtype=np.float64)
-        self.bound[np.isnan(self.bound)] = np.inf
+        np.copyto(self.bound, np.inf, where=np.isnan(self.bound))
         self.n = np.full(n_sig, screen.n, dtype=np.int32)
         self.exact = np.zeros(n_sig, dtype=bool)
         self.exact_cols = np.zeros(0, dtype=np.int64)

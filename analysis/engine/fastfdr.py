@@ -10,6 +10,8 @@ bounds, then by a histogram of the others. Otherwise more signatures are re-scor
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy import special
 
@@ -116,8 +118,7 @@ def _past_window(state, min_overlap, top, best, rest, size, m, metric) -> float:
     bins = HISTOGRAM_BINS
     others = fx.upper_counts(state.r, state.bound, state.exact, state.n, min_overlap, bins)
     np.subtract.at(others, np.minimum((best * bins).astype(np.int64), bins - 1), 1)
-    edges = np.arange(bins + 1) / bins
-    q_edge = p_values(metric, edges, np.full(bins + 1, float(state.n[top].max())))
+    q_edge = _edge_p_values(metric, float(state.n[top].max()), bins)
     above = np.concatenate([np.cumsum(others[::-1])[::-1], [0]])  # rows with upper ≥ edge b
     # edges above the highest occupied bin bound no row (and p(1) = 0 would bound everything)
     occupied = np.flatnonzero(others)
@@ -131,6 +132,16 @@ def _past_window(state, min_overlap, top, best, rest, size, m, metric) -> float:
     )
     rank = np.append(below[1:], len(rest) + others.sum())
     return float((m * thresholds / (size + np.maximum(rank, 1))).min())
+
+
+@lru_cache(maxsize=64)
+def _edge_p_values(metric: str, n: float, bins: int) -> np.ndarray:
+    """p-values at the histogram's bin edges 0, 1/bins, …, 1 for n genes (a library's
+    queries share a few n: computed once each)."""
+    edges = np.arange(bins + 1) / bins
+    out = p_values(metric, edges, np.full(bins + 1, n))
+    out.flags.writeable = False
+    return out
 
 
 def _undercutting(top, best, p_top, rest, per_rank, need, n_exact):

@@ -9,6 +9,7 @@ import pytest
 from analysis.engine.connectivity import FullSignature, GeneList, UpDownSignature, connectivity
 from analysis.engine.fastconn import fast_connectivity
 from analysis.engine.fastlib import arrays_library
+from lib.extreme import extreme_rows, extreme_vector
 from tests.conftest import FIXTURES
 
 METRICS = ("extreme", "weighted", "updown", "pearson")
@@ -178,3 +179,15 @@ def test_the_fdr_is_exact_when_the_window_of_p_lower_bounds_is_small(
     monkeypatch.setattr(fastfdr, "TAIL", window)
     genes, logfc, p, ids, query = complete_library
     compare(query, genes, logfc, p, ids, metric, top=20)
+
+
+def test_the_query_extreme_vector_follows_the_store_rule_with_ties():
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        n = int(rng.integers(3, 1200))
+        s = np.round(rng.standard_normal(n), int(rng.integers(0, 3)))  # many ties
+        order = np.argsort(rng.choice(10**6, n, replace=False), kind="stable")
+        k = int(rng.integers(1, 120))
+        np.testing.assert_array_equal(
+            extreme_vector(s, order, k), extreme_rows(s[None, :], order, k)[0][0]
+        )
