@@ -38,6 +38,14 @@ def extreme_rows(s: np.ndarray, gene_order: np.ndarray, n_extreme: int):
     return values, index
 
 
+def kept_values(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """The extreme values at each row's kept genes, in ``index`` order (float64 (B, 2·n), 0 at
+    the −1 padding): what the exact re-scoring of a complete signature reads instead of its
+    raw logFC and p-value rows."""
+    rows = np.arange(values.shape[0])[:, None]
+    return np.where(index >= 0, values[rows, np.maximum(index, 0)], 0.0)
+
+
 def extreme_vector(s: np.ndarray, gene_order: np.ndarray, n_extreme: int) -> np.ndarray:
     """``extreme_rows`` of one signature whose values are all finite (the fast path's query):
     its extreme vector, the same rule without the block machinery."""

@@ -17,7 +17,8 @@ Layout of a version directory (see ``docs/store.md``): the raw values, signature
 streamed in and a handful of signatures is re-scored exactly without strided reads), and the
 derived gene-major int8 screening layouts the fast connectivity kernels read one gene row at
 a time (``yq``, ``bq``, ``eq``: logFC, −log10 p and the extreme vector, each with a scale per
-signature), the signature-major gene indices of each extreme vector (``ext_index``), exact
+signature), the signature-major gene indices of each extreme vector (``ext_index``) and its
+values there (``ext_value``), exact
 per-signature sums, scales and rounding errors (``moments``), the columns that have a missing
 value (``nan_columns``), the gene index and ``manifest.json``
 (shapes, dtypes, byte sizes, sha256 of every file). Every ``.npy`` has a 4096-byte header so
@@ -38,9 +39,9 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from lib.extreme import extreme_rows
+from lib.extreme import extreme_rows, kept_values
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 PAGE = 4096
 BLOCK = 4096  # signatures per block when deriving the layouts = columns per int8 tile
 N_EXTREME = 100
@@ -75,7 +76,8 @@ class LibraryMatrices:
     moments: float64 (n_signatures,) per name in ``MOMENTS``: exact sums of the float64 values
     (``y_sum``, ``y_sq``, ``by_sum`` …), the int8 scales and rounding residual norms (``*_err``).
     nan_columns: int64 columns with any missing value (always scored exactly); ext_index:
-    signature-major int16 (n_signatures, 2·n_extreme) gene indices of each extreme vector.
+    signature-major int16 (n_signatures, 2·n_extreme) gene indices of each extreme vector
+    (−1 padded); ext_value: float64 of the same shape, the extreme values at those genes.
     """
 
     slug: str
@@ -89,6 +91,7 @@ class LibraryMatrices:
     moments: dict = field(default_factory=dict)
     nan_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     ext_index: np.ndarray | None = None
+    ext_value: np.ndarray | None = None
     n_extreme: int = N_EXTREME
     p_floor: float = P_FLOOR
 
@@ -272,17 +275,18 @@ def quantize(values: np.ndarray):
 def derive_block(y, p, gene_order, *, n_extreme: int = N_EXTREME, p_floor: float = P_FLOOR):
     """Screening layouts and per-signature moments of a block of signatures (rows).
 
-    y, p: float64 (B, G) signature-major (p may be None). Returns (codes, moments, ext_index):
+    y, p: float64 (B, G) signature-major (p may be None). Returns (codes, moments, extreme):
     codes = int8 (B, G) per layout (``y`` logFC, ``b`` −log10 p, ``e`` extreme vector; NaN
     -> 0), moments = float64 (B,) per name in ``MOMENTS`` (exact sums of the float64 values,
-    the int8 scales and rounding residual norms), ext_index = (B, 2·n_extreme) int16 or None.
+    the int8 scales and rounding residual norms), extreme = (ext_index (B, 2·n_extreme)
+    int16, ext_value (B, 2·n_extreme) float64) or None.
     """
     y = np.asarray(y, dtype=np.float64)
     fin = np.isfinite(y)
     y0 = np.where(fin, y, 0.0)
     dense = {"y": y0}
     moments = {"n": fin.sum(axis=1).astype(np.float64)}
-    ext_index = None
+    extreme = None
     if p is not None:
         p = np.asarray(p, dtype=np.float64)
         ok = fin & np.isfinite(p)
@@ -290,6 +294,7 @@ def derive_block(y, p, gene_order, *, n_extreme: int = N_EXTREME, p_floor: float
         s = np.where(ok, np.sign(y0) * b, np.nan)
         dense["b"] = b
         dense["e"], ext_index = extreme_rows(s, gene_order, n_extreme)
+        extreme = (ext_index, kept_values(dense["e"], ext_index))
         moments["by_sum"] = (b * y0).sum(axis=1)
         moments["by2_sum"] = (b * y0 * y0).sum(axis=1)
     codes = {}
@@ -297,7 +302,7 @@ def derive_block(y, p, gene_order, *, n_extreme: int = N_EXTREME, p_floor: float
         moments[f"{name}_sum"] = values.sum(axis=1)
         moments[f"{name}_sq"] = (values * values).sum(axis=1)
         codes[name], moments[f"{name}_scale"], moments[f"{name}_err"] = quantize(values)
-    return codes, moments, ext_index
+    return codes, moments, extreme
 
 
 def _derive_layouts(directory: Path, *, n_genes: int, has_p: bool) -> None:
@@ -312,10 +317,13 @@ def _derive_layouts(directory: Path, *, n_genes: int, has_p: bool) -> None:
         name: _npy_create(directory / f"{name}q.npy", np.int8, (n_tiles, n_genes, BLOCK))
         for name in names
     }
-    index = (
-        _npy_create(directory / "ext_index.npy", np.int16, (n_sig, 2 * N_EXTREME))
+    extreme = (
+        (
+            _npy_create(directory / "ext_index.npy", np.int16, (n_sig, 2 * N_EXTREME)),
+            _npy_create(directory / "ext_value.npy", np.float64, (n_sig, 2 * N_EXTREME)),
+        )
         if has_p
-        else None
+        else ()
     )
     moments = {name: np.zeros(n_sig) for name in MOMENTS}
     nan_cols = []
@@ -323,20 +331,20 @@ def _derive_layouts(directory: Path, *, n_genes: int, has_p: bool) -> None:
         stop = min(start + BLOCK, n_sig)
         y = np.asarray(logfc[start:stop])
         p = None if pvalue is None else np.asarray(pvalue[start:stop])
-        codes, block_moments, ext_index = derive_block(y, p, order)
+        codes, block_moments, block_extreme = derive_block(y, p, order)
         for name, values in codes.items():  # one tile per block of signatures
             out[name][start // BLOCK, :, : stop - start] = values.T
         for name, values in block_moments.items():
             moments[name][start:stop] = values
-        if index is not None:
-            index[start:stop] = ext_index
+        for array, values in zip(extreme, block_extreme or (), strict=True):
+            array[start:stop] = values
         bad = ~np.isfinite(y)
         if p is not None:
             bad |= ~np.isfinite(p)
         nan_cols.extend((start + np.flatnonzero(bad.any(axis=1))).tolist())
-    for array in [*out.values(), *([] if index is None else [index])]:
+    for array in [*out.values(), *extreme]:
         array.flush()
-    del out, index
+    del out, extreme
     _npy_save(directory / "moments.npy", np.stack([moments[m] for m in MOMENTS]))
     _npy_save(directory / "nan_columns.npy", np.asarray(nan_cols, dtype=np.int64))
 
@@ -442,7 +450,7 @@ def library_open(*, slug: str) -> LibraryMatrices:
         for name in LAYOUTS
         if (path / f"{name}q.npy").exists()
     }
-    index = path / "ext_index.npy"
+    index, kept = path / "ext_index.npy", path / "ext_value.npy"
     stacked = np.asarray(_npy_map(path / "moments.npy"))
     return LibraryMatrices(
         slug=slug,
@@ -456,6 +464,7 @@ def library_open(*, slug: str) -> LibraryMatrices:
         moments=dict(zip(manifest["moments"], stacked, strict=True)),
         nan_columns=np.asarray(_npy_map(path / "nan_columns.npy")),
         ext_index=np.asarray(_npy_map(index)) if index.exists() else None,
+        ext_value=np.asarray(_npy_map(kept)) if kept.exists() else None,
         n_extreme=manifest["n_extreme"],
         p_floor=manifest["p_floor"],
     )

@@ -4,8 +4,8 @@ The store (``signatures.io``, ``docs/store.md``) keeps, next to the raw float64 
 (signature-major), gene-major **int8 screening layouts** with one scale per signature: ``y``
 (logFC), ``b`` (−log10 p) and ``e`` (the extreme signed-significance vector), plus exact
 per-signature sums (``moments``), the rounding residual norm of every signature (``*_err``)
-and the gene indices of every extreme vector (``ext_index``). A query is answered in three
-steps:
+and the gene indices and values of every extreme vector (``ext_index``, ``ext_value``). A
+query is answered in three steps:
 
 1. **Screen** every complete library column (no missing value) with one fused numba pass over
    the int8 rows of the genes the query uses (both cores, ``analysis.engine.fastkernels``):
@@ -321,7 +321,7 @@ def _exact(plan: _Plan, lib, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         xfull = np.empty(len(lib.genes))
         xfull[rows] = x
         r[~gaps], n[~gaps] = fx.exact_extreme_complete(
-            y, p, lib.ext_index, cols[~gaps], xfull, lib.p_floor
+            lib.ext_value, lib.ext_index, cols[~gaps], xfull
         )
         if gaps.any():
             r[gaps], n[gaps] = fx.exact_extreme(

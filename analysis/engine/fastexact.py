@@ -163,44 +163,43 @@ def exact_extreme(logfc, pvalue, ext_index, cols, rows, x, floor):
 
 
 @njit(cache=True, nogil=True)
-def _extreme_complete_one(logfc, pvalue, ext_index, c, xfull, mx, sxx, s_all, n, floor, ys):
+def _extreme_complete_one(ext_value, ext_index, c, xfull, mx, sxx, s_all, n):
     """Pearson of the query extreme vector with complete column c's, reading only the
-    column's kept genes: y is 0 elsewhere, so with my = Σ_K y / n the centred sums are
-    Σ(y − my)² = Σ_K (y − my)² + (n − |K|)·my² and Σ(x − mx)(y − my) =
-    Σ_K (x − mx)(y − my) − my·Σ_{∉K} (x − mx): the two-pass sums, term for term.
-    ys: scratch for the |K| values (each log10 is taken once)."""
+    column's kept genes and their stored values: y is 0 elsewhere, so with my = Σ_K y / n the
+    centred sums are Σ(y − my)² = Σ_K (y − my)² + (n − |K|)·my² and Σ(x − mx)(y − my) =
+    Σ_K (x − mx)(y − my) − my·Σ_{∉K} (x − mx): the two-pass sums, term for term."""
     k = 0
     sy = 0.0
     for t in range(ext_index.shape[1]):
-        g = ext_index[c, t]
-        if g >= 0:
-            ys[k] = np.sign(logfc[c, g]) * -np.log10(max(pvalue[c, g], floor))
-            sy += ys[k]
+        if ext_index[c, t] >= 0:
+            sy += ext_value[c, t]
             k += 1
     my = sy / n
     syy = (n - k) * my * my
     sxy = 0.0
     s_kept = 0.0
-    k = 0
     for t in range(ext_index.shape[1]):
         g = ext_index[c, t]
         if g >= 0:
-            dy = ys[k] - my
+            dy = ext_value[c, t] - my
             dx = xfull[g] - mx
             syy += dy * dy
             sxy += dx * dy
             s_kept += dx
-            k += 1
     sxy -= my * (s_all - s_kept)
     if n < 3 or sxx == 0.0 or syy == 0.0:
         return np.nan
     return min(1.0, max(-1.0, sxy / np.sqrt(sxx * syy)))
 
 
+SERIAL_EXTREME = 1024  # complete columns cheaper to score on one thread than to wake the pool
+
+
 @njit(parallel=True, cache=True, nogil=True)
-def exact_extreme_complete(logfc, pvalue, ext_index, cols, xfull, floor):
+def exact_extreme_complete(ext_value, ext_index, cols, xfull):
     """``exact_extreme`` for columns without missing values and a query over every gene
-    (xfull: the query's extreme value at each library row): 200 genes read, not all."""
+    (xfull: the query's extreme value at each library row): each column's 200 stored extreme
+    values (``ext_value``, contiguous), not its raw logFC and p-value rows."""
     n = xfull.size
     mx = xfull.sum() / n
     sxx = 0.0
@@ -209,13 +208,11 @@ def exact_extreme_complete(logfc, pvalue, ext_index, cols, xfull, floor):
         sxx += (xfull[g] - mx) * (xfull[g] - mx)
         s_all += xfull[g] - mx
     r = np.empty(cols.size)
-    chunks, size = _chunk_bounds(cols.size)
+    chunks = 1 if cols.size < SERIAL_EXTREME else 8
+    size = (cols.size + chunks - 1) // chunks
     for part in prange(chunks):
-        ys = np.empty(ext_index.shape[1])
         for k in range(part * size, min((part + 1) * size, cols.size)):
-            r[k] = _extreme_complete_one(
-                logfc, pvalue, ext_index, cols[k], xfull, mx, sxx, s_all, n, floor, ys
-            )
+            r[k] = _extreme_complete_one(ext_value, ext_index, cols[k], xfull, mx, sxx, s_all, n)
     return r, np.full(cols.size, n, dtype=np.int64)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from analysis.engine.stats import P_FLOOR
-from lib.extreme import extreme_rows
+from lib.extreme import extreme_rows, kept_values
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,6 +28,7 @@ class ArraysLibrary:
     moments: dict = field(default_factory=dict)
     nan_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     ext_index: np.ndarray | None = None
+    ext_value: np.ndarray | None = None
     n_extreme: int = 100
     p_floor: float = P_FLOOR
     version: str = "in-memory"
@@ -64,7 +65,7 @@ def arrays_library(genes, logfc, pvalue, signature_ids, *, n_extreme: int = 100,
     dense = {"y": y0}
     mom = {"n": fin.sum(axis=1).astype(np.float64)}
     bad = ~fin
-    ext_index = None
+    ext_index = ext_value = None
     if p is not None:
         ok = fin & np.isfinite(p)
         bad |= ~np.isfinite(p)
@@ -72,6 +73,7 @@ def arrays_library(genes, logfc, pvalue, signature_ids, *, n_extreme: int = 100,
         s = np.where(ok, np.sign(y0) * b, np.nan)
         dense["b"] = b
         dense["e"], ext_index = extreme_rows(s, np.argsort(genes, kind="stable"), n_extreme)
+        ext_value = kept_values(dense["e"], ext_index)
         mom["by_sum"], mom["by2_sum"] = (b * y0).sum(axis=1), (b * y0 * y0).sum(axis=1)
     layouts = {}
     for name, values in dense.items():
@@ -87,6 +89,7 @@ def arrays_library(genes, logfc, pvalue, signature_ids, *, n_extreme: int = 100,
         moments=mom,
         nan_columns=np.flatnonzero(bad.any(axis=1)).astype(np.int64),
         ext_index=ext_index,
+        ext_value=ext_value,
         n_extreme=n_extreme,
         p_floor=p_floor,
     )

@@ -63,6 +63,16 @@ def test_the_stored_layouts_equal_the_in_memory_ones(small):
     for name, values in memory.moments.items():
         np.testing.assert_allclose(stored.moments[name], values, rtol=1e-12, err_msg=name)
     np.testing.assert_array_equal(stored.ext_index, memory.ext_index)
+    np.testing.assert_array_equal(stored.ext_value, memory.ext_value)
+    # the stored values are the signed significance at each signature's kept genes
+    assert stored.ext_value.shape == stored.ext_index.shape
+    rows = np.arange(len(ids))[:, None]
+    y, pv = np.asarray(logfc, dtype=float).T, np.asarray(p, dtype=float).T
+    g = np.maximum(stored.ext_index, 0)
+    expected = np.sign(y[rows, g]) * -np.log10(np.fmax(pv[rows, g], io.P_FLOOR))
+    kept = stored.ext_index >= 0
+    np.testing.assert_allclose(stored.ext_value[kept], expected[kept], rtol=1e-15)
+    assert (stored.ext_value[~kept] == 0).all()
 
 
 def test_reimporting_identical_content_is_a_no_op_and_changed_content_a_new_version(small):
