@@ -57,3 +57,12 @@ def test_the_fdr_tail_declines_when_too_few_candidates_are_left():
     _, _, _, pool = fx.select(r, bound, done, n, 0, 100, 10, False, 256)
     done[pool[: len(pool) - 10]] = True
     assert len(fx.fdr_tail(r, bound, done, pool, False, 256)) == 0
+
+
+def test_upper_counts_bins_the_screened_family_upper_bounds():
+    r, bound, done, n = screened(5_000, 6, nan=20, exact=30, wide=10)
+    bound[:5] = 2.0  # upper bounds past 1 go to the last bin
+    family = ~done & np.isfinite(r) & (n >= 10)
+    upper = np.minimum(np.abs(r[family]) + bound[family], 1.0)
+    expected = np.bincount(np.minimum((upper * 64).astype(int), 63), minlength=64)
+    np.testing.assert_array_equal(fx.upper_counts(r, bound, done, n, 10, 64), expected)
