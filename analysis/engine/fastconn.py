@@ -135,6 +135,7 @@ class _Screen:
     bound: np.ndarray  # |exact − screened| ≤ bound (inf: must be re-scored)
     n: int  # nGenes of every complete column
     checked: bool = True  # False: the bound is first-order; check it on re-scored rows
+    peak: np.ndarray | None = None  # max |r| + bound per block of columns (fastkernels.PEAK)
 
 
 def _unknown(n_sig: int, n: int) -> _Screen:
@@ -186,8 +187,8 @@ def _screen(plan, lib) -> _Screen:
         sorted_rows, x32 = _ascending(rows, xc)
         rounding = (n + 2) * EPS32 * float(np.abs(xc).max()) * np.sqrt(n) / nx
         rel_err = _per_column(lib, name, n_genes)[5]
-        r, bound = fk.screen_partial(codes, sorted_rows, x32, n_sig, rel_err, nx, rounding)
-        return _Screen(r, bound, n)
+        r, bound, peak = fk.screen_partial(codes, sorted_rows, x32, n_sig, rel_err, nx, rounding)
+        return _Screen(r, bound, n, peak=peak)
     # every library gene is used: the column sums are exact moments, one dot product is read
     x = plan.x if plan.metric == "extreme" else plan.x - plan.x.mean()
     nz = np.flatnonzero(x != 0)
@@ -197,11 +198,11 @@ def _screen(plan, lib) -> _Screen:
     nx = float(np.linalg.norm(x[nz]))
     if not vx > 0:
         return _unknown(n_sig, n)
-    r, bound = fk.screen_full(
+    r, bound, peak = fk.screen_full(
         codes, sorted_rows, w32, n_sig, _per_column(lib, name, n_genes)[:5], sx, np.sqrt(vx),
         nx, np.sqrt(len(nz)), (len(nz) + 2) * EPS32 * nx,
     )  # fmt: skip
-    return _Screen(r, bound, n)
+    return _Screen(r, bound, n, peak=peak)
 
 
 def _screen_updown(plan, lib, codes, n_sig: int, n_genes: int) -> _Screen:
@@ -216,8 +217,8 @@ def _screen_updown(plan, lib, codes, n_sig: int, n_genes: int) -> _Screen:
     down = np.sort(plan.rows[plan.x < 0])
     proto = np.zeros(1, dtype=np.int16 if 127 * max(len(up), len(down)) < 2**15 else np.int32)
     rel_err = _per_column(lib, "y", n_genes)[5]
-    r, bound = fk.screen_updown(codes, up, down, n_sig, rel_err, nx, x_mean, proto)
-    return _Screen(r, bound, n)
+    r, bound, peak = fk.screen_updown(codes, up, down, n_sig, rel_err, nx, x_mean, proto)
+    return _Screen(r, bound, n, peak=peak)
 
 
 def _up32(values) -> np.ndarray:
@@ -267,15 +268,15 @@ def _screen_weighted(plan, lib) -> _Screen:
     sums = np.array([a.sum(), a @ x, a @ (x * x), a.max()])
     rows, x32, a32 = _ascending(plan.rows, x, a)
     if n == len(lib.genes):  # every gene: the library-only sums are exact column moments
-        r, bound = fk.screen_weighted_full(
+        r, bound, peak = fk.screen_weighted_full(
             codes_y, codes_b, rows, x32, a32, n_sig,
             m["b_sum"], m["by_sum"], m["by2_sum"], sy, sb, sums, SIGMAS,
         )  # fmt: skip
     else:
-        r, bound = fk.screen_weighted_partial(
+        r, bound, peak = fk.screen_weighted_partial(
             codes_y, codes_b, rows, x32, a32, n_sig, sy, sb, sums, SIGMAS
         )
-    return _Screen(r, bound, n, checked=False)
+    return _Screen(r, bound, n, checked=False, peak=peak)
 
 
 def _screen_randomset(plan, lib) -> _Screen:
@@ -371,6 +372,7 @@ class _State:
         self.r = np.asarray(screen.r, dtype=np.float64)  # a screened NaN ranks as unknown
         self.bound = np.asarray(screen.bound, dtype=np.float64)
         np.copyto(self.bound, np.inf, where=np.isnan(self.bound))
+        self.peak = fk.block_peaks(self.r, self.bound) if screen.peak is None else screen.peak
         self.n = np.full(n_sig, screen.n, dtype=np.int32)
         self.exact = np.zeros(n_sig, dtype=bool)
         self.exact_cols = np.zeros(0, dtype=np.int64)
@@ -393,6 +395,7 @@ class _State:
                 self.bound *= 2 * np.nanmax(ratio)
                 self.widened = True
         self.r[cols], self.n[cols], self.bound[cols] = r, n, 0.0
+        self.peak[cols // fk.PEAK] = np.inf  # no longer the screened peaks: look again
         self.exact[cols] = True
         self.exact_cols = np.concatenate([self.exact_cols, cols])
         self.exact_p = np.concatenate([self.exact_p, p_values(self.plan.metric, r, n)])
@@ -421,7 +424,7 @@ def _choose(state: _State, top: int, order: str, min_overlap: int) -> np.ndarray
     mode = state.mode(order)
     signed = state.plan.metric == "randomset"
     ok, kth, reach, state.tail_pool = fx.select(
-        state.r, state.bound, state.exact, state.n, mode, k, min_overlap, signed, TAIL
+        state.r, state.bound, state.exact, state.n, state.peak, mode, k, min_overlap, signed, TAIL
     )
     while True:
         state.widened = False

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from analysis.engine.fastkernels import PEAK
+
 PARALLEL_FROM = 64  # columns: fewer are scored on one thread (waking the pool costs more)
 
 
@@ -362,31 +364,19 @@ def _pass_thresholds(r, bound, exact, n, mode, min_overlap, signed, k, tail):
     return np.partition(low, at_k)[at_k], np.partition(up, at_f)[at_f]
 
 
-BLOCK = 32  # columns ``_one_pass`` tests at once before looking at any one of them
 CAPACITY = 1024  # finds of each kind per part of ``_one_pass``
 
 
-@njit(cache=True, nogil=True)
-def _hot(r, bound, threshold):
-    """Whether any column has |r| + bound ≥ threshold or a NaN score, without a branch per
-    column. (Slices, not a start and stop: a runtime range start may be negative, so every
-    index would carry a wraparound check and the loop would not vectorise.)"""
-    hot = 0
-    for j in range(r.size):
-        v = r[j]
-        hot += (abs(v) + bound[j] >= threshold) | (v != v)
-    return hot > 0
-
-
 @njit(parallel=True, cache=True, nogil=True)
-def _one_pass(r, bound, exact, n, mode, min_overlap, signed, t_low, t_fdr):
+def _one_pass(r, bound, exact, n, peak, mode, min_overlap, signed, t_low, t_fdr):
     """Columns whose lower key ≥ t_low (with those keys), screened columns whose upper key
     reaches t_low or whose score is NaN, and not-exact family columns whose FDR upper key
     ≥ t_fdr, in one pass: each of CHUNKS parts keeps up to CAPACITY of each (counts past it
     mean the thresholds were too low). Every key is at most |r| + bound, so a block of
-    columns below both thresholds there is skipped after one vectorised test."""
+    columns whose peak (``fastkernels._tile_peaks``) is below both thresholds is skipped
+    unread."""
     size = r.size
-    width = (size + CHUNKS - 1) // CHUNKS
+    width = ((size + CHUNKS - 1) // CHUNKS + PEAK - 1) // PEAK * PEAK  # whole blocks
     threshold = min(t_low, t_fdr)
     low = np.empty((CHUNKS, CAPACITY), dtype=np.int64)
     low_key = np.empty((CHUNKS, CAPACITY))
@@ -397,12 +387,12 @@ def _one_pass(r, bound, exact, n, mode, min_overlap, signed, t_low, t_fdr):
         start = c * width
         stop = min(start + width, size)
         n_low = n_reach = n_tail = 0
-        for block in range(start, stop, BLOCK):
-            end = min(block + BLOCK, stop)
-            rs, bs, es, ns = r[block:end], bound[block:end], exact[block:end], n[block:end]
-            if not _hot(rs, bs, threshold):
+        for block in range(start, stop, PEAK):
+            if peak[block // PEAK] < threshold:
                 continue
-            if max(n_low, n_reach, n_tail) + BLOCK > CAPACITY:
+            end = min(block + PEAK, stop)
+            rs, bs, es, ns = r[block:end], bound[block:end], exact[block:end], n[block:end]
+            if max(n_low, n_reach, n_tail) + PEAK > CAPACITY:
                 n_low = n_reach = n_tail = CAPACITY + 1  # full: the caller falls back
                 break
             for i in range(rs.size):
@@ -441,17 +431,18 @@ def _gather(values, counts):
 
 
 @njit(cache=True, nogil=True)
-def select(r, bound, exact, n, mode, k, min_overlap, signed, tail):
+def select(r, bound, exact, n, peak, mode, k, min_overlap, signed, tail):
     """``kth_lower`` and ``reaching`` in one pass over the columns (both cores), plus the
     candidates of the FDR's tail (``fdr_family``'s columns once the re-scored ones leave:
-    ``fdr_tail``). Thresholds come from a strided sample; ok=False when the sample misjudged
-    (fewer than k columns past its threshold, or too many): then use the separate passes."""
+    ``fdr_tail``); peak: the screen's block peaks, +inf for blocks changed since. Thresholds
+    come from a strided sample; ok=False when the sample misjudged (fewer than k columns past
+    its threshold, or too many): then use the separate passes."""
     t_low, t_fdr = _pass_thresholds(r, bound, exact, n, mode, min_overlap, signed, k, tail)
     none = np.zeros(0, dtype=np.int64)
     if not t_low > -np.inf:
         return False, -np.inf, none, none
     low, low_key, reach, tail_cols, counts = _one_pass(
-        r, bound, exact, n, mode, min_overlap, signed, t_low, t_fdr
+        r, bound, exact, n, peak, mode, min_overlap, signed, t_low, t_fdr
     )
     if counts.max() > CAPACITY:
         return False, -np.inf, none, none

@@ -36,6 +36,7 @@ llvm.set_option("", "-runtime-memory-check-threshold=128")
 FAST = {"contract", "reassoc", "nsz", "arcp"}  # fast-math without "no NaNs / no infs"
 EPS32 = 2.0**-24  # float32 unit round-off
 HALF_UP = 0.5 * (1 + 2.0**-22)  # 1/2, times a float32 scale: rounded up
+PEAK = 32  # columns per block of the screened peaks (a tile of 4,096 holds 128 blocks)
 
 
 # --- accumulation: sums over gene rows of one tile, four rows per sweep ---------------------
@@ -187,12 +188,13 @@ def _acc_weighted9(ytile, btile, rows, x, a, acc):
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def _finish_full(acc, lo, r, bound, per_column, sx, root_vx, nx, root, rounding):
+def _finish_full(acc, lo, r, bound, peak, per_column, sx, root_vx, nx, root, rounding):
     """Pearson over every gene from one screened dot product and the exact column moments,
     read as float32 ``per_column`` rows (fastconn ``_Finish``: scale, mean, sd, err, norm):
     r = (scale·Σx·c − Σx·mean) / (√vx·sd). Their float32 rounding (≤ 2⁻²⁴ relative each)
     enters the bound as ``slack``; err and norm are rounded up."""
-    hi = lo + acc.size  # slices: indexing with lo + j would not vectorise (fastexact._hot)
+    hi = lo + acc.size  # slices: with r[lo + j] every index is checked for wraparound
+    # (lo might be negative), which keeps the loop from vectorising
     r, bound = r[lo:hi], bound[lo:hi]
     scale, mean, sd = per_column[0, lo:hi], per_column[1, lo:hi], per_column[2, lo:hi]
     err, norm = per_column[3, lo:hi], per_column[4, lo:hi]
@@ -207,10 +209,11 @@ def _finish_full(acc, lo, r, bound, per_column, sx, root_vx, nx, root, rounding)
         else:
             r[j] = np.nan
             bound[j] = np.inf
+    _tile_peaks(r, bound, peak[lo // PEAK :])
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def _finish_partial(a1, a2, a3, lo, r, bound, rel_err, n, nx, rounding):
+def _finish_partial(a1, a2, a3, lo, r, bound, peak, rel_err, n, nx, rounding):
     """Pearson over some rows from (Σx·c, Σc, Σc²) (fastconn ``_screen``): the scale cancels,
     r = Σx·c / (‖x‖·√(Σc² − (Σc)²/n)); rel_err = err/scale per column (float32, rounded up)."""
     half_root_n = np.sqrt(n) / 2
@@ -226,6 +229,7 @@ def _finish_partial(a1, a2, a3, lo, r, bound, rel_err, n, nx, rounding):
         else:
             r[j] = np.nan
             bound[j] = np.inf
+    _tile_peaks(r, bound, peak[lo // PEAK :])
 
 
 @njit(nogil=True, error_model="numpy", inline="always")
@@ -245,7 +249,7 @@ def _weighted_r_bound(sw, swx, swxx, swy, swyy, swxy, syj, sbj, a_max, root_3n, 
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def _finish_weighted(acc, lo, r, bound, sy, sb, sums, n, sigmas):
+def _finish_weighted(acc, lo, r, bound, peak, sy, sb, sums, n, sigmas):
     """The weighted finish over some rows, from the nine code sums of ``_acc_weighted9``
     (acc (9, m)); sums = (Σa, Σa·x, Σa·x², max a) of the query weights."""
     a_sum, ax_sum, axx_sum, a_max = sums[0], sums[1], sums[2], sums[3]
@@ -263,11 +267,12 @@ def _finish_weighted(acc, lo, r, bound, sy, sb, sums, n, sigmas):
             syj * (acc[7, j] + sbj * acc[8, j]),
             syj, sbj, a_max, root_3n, rounding, sigmas,
         )  # fmt: skip
+    _tile_peaks(r, bound, peak[lo // PEAK :])
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
 def _finish_weighted_full(
-    q0, q1, q2, l0, l1, l2, lo, r, bound, b_sum, by_sum, by2_sum, sy, sb, sums, n, sigmas
+    q0, q1, q2, l0, l1, l2, lo, r, bound, peak, b_sum, by_sum, by2_sum, sy, sb, sums, n, sigmas
 ):
     """The weighted finish over a tile with every gene: the library-only sums are the exact
     moments Σb, Σb·y, Σb·y², so no division rescales them."""
@@ -287,6 +292,29 @@ def _finish_weighted_full(
             syj * (q2[j] + sbj * l2[j]),
             syj, sbj, a_max, root_3n, rounding, sigmas,
         )  # fmt: skip
+    _tile_peaks(r, bound, peak[lo // PEAK :])
+
+
+@njit(nogil=True, cache=True)
+def _tile_peaks(r, bound, peak):
+    """peak[b] = max(|r| + bound) over columns [b·PEAK, (b + 1)·PEAK) of a tile's slices, +inf
+    if any is NaN, for the blocks of r only (peak may run on into other tiles' blocks): the
+    selection pass (``fastexact.select``) skips blocks below its thresholds unread."""
+    for b in range((r.size + PEAK - 1) // PEAK):
+        rs, bs = r[b * PEAK : (b + 1) * PEAK], bound[b * PEAK : (b + 1) * PEAK]
+        top = 0.0
+        for i in range(rs.size):
+            u = abs(rs[i]) + bs[i]
+            top = max(top, u if u == u else np.inf)
+        peak[b] = top
+
+
+@njit(nogil=True, cache=True)
+def block_peaks(r, bound):
+    """``_tile_peaks`` of a whole screen computed afterwards (screens built outside a kernel)."""
+    peak = np.empty((r.size + PEAK - 1) // PEAK)
+    _tile_peaks(r, bound, peak)
+    return peak
 
 
 # --- the kernels ---------------------------------------------------------------------------
@@ -308,25 +336,27 @@ def dot_rows(tiles, rows, w, n_sig):
 @njit(parallel=True, nogil=True, cache=True)
 def screen_full(tiles, rows, w, n_sig, per_column, sx, root_vx, nx, root, rounding):
     """Screened Pearson of w (nonzero query values on ``rows``) with every column, over every
-    gene, and its error bound: (r, bound), float64 (S,)."""
+    gene, its error bound and the block peaks (``_tile_peaks``): (r, bound, peak), float64."""
     width = tiles.shape[2]
     r = np.empty(n_sig)
     bound = np.empty(n_sig)
+    peak = np.empty((n_sig + PEAK - 1) // PEAK)
     for t in prange(tiles.shape[0]):
         lo = t * width
         acc = np.zeros(min(width, n_sig - lo), dtype=np.float32)
         _acc_dot(tiles[t], rows, w, acc)
-        _finish_full(acc, lo, r, bound, per_column, sx, root_vx, nx, root, rounding)
-    return r, bound
+        _finish_full(acc, lo, r, bound, peak, per_column, sx, root_vx, nx, root, rounding)
+    return r, bound, peak
 
 
 @njit(parallel=True, nogil=True, cache=True)
 def screen_partial(tiles, rows, x, n_sig, rel_err, nx, rounding):
-    """Screened Pearson of centred x with every column over ``rows`` only: (r, bound)."""
+    """Screened Pearson of centred x with every column over ``rows`` only: (r, bound, peak)."""
     width = tiles.shape[2]
     n = rows.size
     r = np.empty(n_sig)
     bound = np.empty(n_sig)
+    peak = np.empty((n_sig + PEAK - 1) // PEAK)
     for t in prange(tiles.shape[0]):
         lo = t * width
         m = min(width, n_sig - lo)
@@ -334,12 +364,12 @@ def screen_partial(tiles, rows, x, n_sig, rel_err, nx, rounding):
         a2 = np.zeros(m, dtype=np.int32)
         a3 = np.zeros(m, dtype=np.int32)
         _acc_moments(tiles[t], rows, x, a1, a2, a3)
-        _finish_partial(a1, a2, a3, lo, r, bound, rel_err, n, nx, rounding)
-    return r, bound
+        _finish_partial(a1, a2, a3, lo, r, bound, peak, rel_err, n, nx, rounding)
+    return r, bound, peak
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def _finish_updown(up, down, squares, lo, r, bound, rel_err, n, nx, x_mean):
+def _finish_updown(up, down, squares, lo, r, bound, peak, rel_err, n, nx, x_mean):
     """Pearson of ±1 codes (centred: x − x_mean) with the rounded columns over the listed
     rows from exact integer sums U = Σ_up c, D = Σ_down c, Q = Σ c² (fastconn ``_screen``):
     Σ(x − x̄)·c = U − D − x̄·(U + D); the bound has no float32 accumulation term."""
@@ -356,6 +386,7 @@ def _finish_updown(up, down, squares, lo, r, bound, rel_err, n, nx, x_mean):
         else:
             r[j] = np.nan
             bound[j] = np.inf
+    _tile_peaks(r, bound, peak[lo // PEAK :])
 
 
 @njit(parallel=True, nogil=True, cache=True)
@@ -367,6 +398,7 @@ def screen_updown(tiles, up_rows, down_rows, n_sig, rel_err, nx, x_mean, proto):
     n = up_rows.size + down_rows.size
     r = np.empty(n_sig)
     bound = np.empty(n_sig)
+    peak = np.empty((n_sig + PEAK - 1) // PEAK)
     for t in prange(tiles.shape[0]):
         lo = t * width
         m = min(width, n_sig - lo)
@@ -375,8 +407,8 @@ def screen_updown(tiles, up_rows, down_rows, n_sig, rel_err, nx, x_mean, proto):
         squares = np.zeros(m, dtype=np.int32)
         _acc_counts(tiles[t], up_rows, up, squares)
         _acc_counts(tiles[t], down_rows, down, squares)
-        _finish_updown(up, down, squares, lo, r, bound, rel_err, n, nx, x_mean)
-    return r, bound
+        _finish_updown(up, down, squares, lo, r, bound, peak, rel_err, n, nx, x_mean)
+    return r, bound, peak
 
 
 @njit(parallel=True, nogil=True, cache=True, error_model="numpy")
@@ -390,6 +422,7 @@ def screen_weighted_full(
     xx, ax = x * x, a * x
     r = np.empty(n_sig)
     bound = np.empty(n_sig)
+    peak = np.empty((n_sig + PEAK - 1) // PEAK)
     for t in prange(ytiles.shape[0]):
         lo = t * width
         m = min(width, n_sig - lo)
@@ -397,9 +430,26 @@ def screen_weighted_full(
         l0, l1, l2 = np.zeros(m, np.float32), np.zeros(m, np.float32), np.zeros(m, np.float32)
         _acc_weighted6(ytiles[t], btiles[t], rows, x, xx, a, ax, q0, q1, q2, l0, l1, l2)
         _finish_weighted_full(
-            q0, q1, q2, l0, l1, l2, lo, r, bound, b_sum, by_sum, by2_sum, sy, sb, sums, n, sigmas
+            q0,
+            q1,
+            q2,
+            l0,
+            l1,
+            l2,
+            lo,
+            r,
+            bound,
+            peak,
+            b_sum,
+            by_sum,
+            by2_sum,
+            sy,
+            sb,
+            sums,
+            n,
+            sigmas,
         )
-    return r, bound
+    return r, bound, peak
 
 
 @njit(parallel=True, nogil=True, cache=True, error_model="numpy")
@@ -409,10 +459,11 @@ def screen_weighted_partial(ytiles, btiles, rows, x, a, n_sig, sy, sb, sums, sig
     n = rows.size
     r = np.empty(n_sig)
     bound = np.empty(n_sig)
+    peak = np.empty((n_sig + PEAK - 1) // PEAK)
     for t in prange(ytiles.shape[0]):
         lo = t * width
         m = min(width, n_sig - lo)
         acc = np.zeros((9, m), dtype=np.float32)
         _acc_weighted9(ytiles[t], btiles[t], rows, x, a, acc)
-        _finish_weighted(acc, lo, r, bound, sy, sb, sums, n, sigmas)
-    return r, bound
+        _finish_weighted(acc, lo, r, bound, peak, sy, sb, sums, n, sigmas)
+    return r, bound, peak
