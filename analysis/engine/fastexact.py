@@ -388,13 +388,22 @@ def _one_pass(r, bound, exact, n, peak, mode, min_overlap, signed, t_low, t_fdr)
         stop = min(start + width, size)
         n_low = n_reach = n_tail = 0
         for block in range(start, stop, PEAK):
-            if peak[block // PEAK] < threshold:
+            top = peak[block // PEAK]
+            if top < threshold:
                 continue
             end = min(block + PEAK, stop)
             rs, bs, es, ns = r[block:end], bound[block:end], exact[block:end], n[block:end]
             if max(n_low, n_reach, n_tail) + PEAK > CAPACITY:
                 n_low = n_reach = n_tail = CAPACITY + 1  # full: the caller falls back
                 break
+            if top < t_low:  # every key below t_low (and no NaN): only the FDR's tail
+                for i in range(rs.size):
+                    v = rs[i]
+                    up = (v if signed else abs(v)) + bs[i]
+                    if up >= t_fdr and not es[i] and np.isfinite(v) and ns[i] >= min_overlap:
+                        tail[c, n_tail] = block + i
+                        n_tail += 1
+                continue
             for i in range(rs.size):
                 v, b, done = rs[i], bs[i], es[i]
                 if np.isnan(v):
