@@ -428,12 +428,14 @@ def _current_path(slug: str) -> tuple[str, Path]:
 
 
 def library_stored(*, slug: str, version: str) -> bool:
-    """Whether ``version`` of the library is the one in service and its files are present."""
+    """Whether ``version`` of the library is the one in service, its files are present and
+    written by this store format (a store of an older format is re-imported, not kept)."""
     try:
         current, path = _current_path(slug)
-    except FileNotFoundError:
+        _read_manifest(path)  # LibraryCorrupt for another format
+    except (FileNotFoundError, LibraryCorrupt):
         return False
-    return current == version and (path / "manifest.json").exists()
+    return current == version
 
 
 @lru_cache(maxsize=64)

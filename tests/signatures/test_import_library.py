@@ -243,3 +243,32 @@ def test_reimporting_restores_a_library_whose_store_files_were_lost(tmp_path, se
     assert "unchanged" not in out.getvalue()
     assert SignatureLibrary.objects.get(slug="tiny").version == version  # same content
     assert library_open(slug="tiny").logfc[0, 0] == 1.5
+
+
+def test_reimporting_rewrites_a_store_of_an_older_format(tmp_path, settings):
+    """After an upgrade of the store format, the same import writes the new format instead of
+    calling the old store "unchanged" (which the new code refuses to read)."""
+    import json
+    from io import StringIO as io_text
+
+    from signatures import io
+
+    source = tmp_path / "lfc.tsv"
+    source.write_text("gene\tS1\tS2\n5720\t1.5\t-2\n387\t0.5\t3\n")
+    args = ["--slug", "old", "--name", "Old", "--kind", "other", "--logfc", str(source)]
+    run(*args)
+    # as the previous release wrote it: its own version hash (the format is part of it)
+    path = library_open(slug="old").path.rename(io.library_root(slug="old") / "0123456789abcdef")
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["format"], manifest["version"] = io.FORMAT_VERSION - 1, path.name
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    (path.parent / "current").write_text(path.name)
+    SignatureLibrary.objects.filter(slug="old").update(version=path.name)
+    io.library_open.cache_clear()
+    with pytest.raises(io.LibraryCorrupt, match="re-import it"):
+        library_open(slug="old")
+    out = io_text()
+    call_command("import_library", *args, stdout=out)
+    assert "unchanged" not in out.getvalue()
+    io.library_open.cache_clear()
+    assert library_open(slug="old").logfc[0, 0] == 1.5
