@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from lib.extreme import extreme_rows, kept_values
+from lib.layouts import derive_block
 
 FORMAT_VERSION = 5
 PAGE = 4096
@@ -259,52 +259,6 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def quantize(values: np.ndarray):
-    """int8 codes of each row of values (B, G): v ≈ scale·code, scale = max|v|/127 per row.
-
-    Returns (codes, scale (B,), err (B,)) with err = ‖v − scale·code‖₂ over the row (float64,
-    the exact rounding residual: the screening error bounds use it).
-    """
-    scale = np.abs(values).max(axis=1) / 127.0
-    safe = np.where(scale > 0, scale, 1.0)
-    codes = np.rint(values / safe[:, None]).astype(np.int8)
-    resid = values - codes * scale[:, None]
-    return codes, scale, np.sqrt((resid * resid).sum(axis=1))
-
-
-def derive_block(y, p, gene_order, *, n_extreme: int = N_EXTREME, p_floor: float = P_FLOOR):
-    """Screening layouts and per-signature moments of a block of signatures (rows).
-
-    y, p: float64 (B, G) signature-major (p may be None). Returns (codes, moments, extreme):
-    codes = int8 (B, G) per layout (``y`` logFC, ``b`` −log10 p, ``e`` extreme vector; NaN
-    -> 0), moments = float64 (B,) per name in ``MOMENTS`` (exact sums of the float64 values,
-    the int8 scales and rounding residual norms), extreme = (ext_index (B, 2·n_extreme)
-    int16, ext_value (B, 2·n_extreme) float64) or None.
-    """
-    y = np.asarray(y, dtype=np.float64)
-    fin = np.isfinite(y)
-    y0 = np.where(fin, y, 0.0)
-    dense = {"y": y0}
-    moments = {"n": fin.sum(axis=1).astype(np.float64)}
-    extreme = None
-    if p is not None:
-        p = np.asarray(p, dtype=np.float64)
-        ok = fin & np.isfinite(p)
-        b = np.where(ok, -np.log10(np.fmax(np.where(ok, p, 1.0), p_floor)), 0.0)
-        s = np.where(ok, np.sign(y0) * b, np.nan)
-        dense["b"] = b
-        dense["e"], ext_index = extreme_rows(s, gene_order, n_extreme)
-        extreme = (ext_index, kept_values(dense["e"], ext_index))
-        moments["by_sum"] = (b * y0).sum(axis=1)
-        moments["by2_sum"] = (b * y0 * y0).sum(axis=1)
-    codes = {}
-    for name, values in dense.items():
-        moments[f"{name}_sum"] = values.sum(axis=1)
-        moments[f"{name}_sq"] = (values * values).sum(axis=1)
-        codes[name], moments[f"{name}_scale"], moments[f"{name}_err"] = quantize(values)
-    return codes, moments, extreme
-
-
 def _derive_layouts(directory: Path, *, n_genes: int, has_p: bool) -> None:
     logfc = _npy_map(directory / "logfc.npy")
     pvalue = _npy_map(directory / "pvalue.npy") if has_p else None
@@ -331,7 +285,9 @@ def _derive_layouts(directory: Path, *, n_genes: int, has_p: bool) -> None:
         stop = min(start + BLOCK, n_sig)
         y = np.asarray(logfc[start:stop])
         p = None if pvalue is None else np.asarray(pvalue[start:stop])
-        codes, block_moments, block_extreme = derive_block(y, p, order)
+        codes, block_moments, block_extreme = derive_block(
+            y, p, order, n_extreme=N_EXTREME, p_floor=P_FLOOR
+        )
         for name, values in codes.items():  # one tile per block of signatures
             out[name][start // BLOCK, :, : stop - start] = values.T
         for name, values in block_moments.items():

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from analysis.engine.stats import P_FLOOR
-from lib.extreme import extreme_rows, kept_values
+from lib.layouts import derive_block
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,14 +34,6 @@ class ArraysLibrary:
     version: str = "in-memory"
 
 
-def _quantize(values: np.ndarray):
-    scale = np.abs(values).max(axis=1) / 127.0
-    safe = np.where(scale > 0, scale, 1.0)
-    codes = np.rint(values / safe[:, None]).astype(np.int8)
-    resid = values - codes * scale[:, None]
-    return codes, scale, np.sqrt((resid * resid).sum(axis=1))
-
-
 TILE = 4096  # columns per tile of the int8 layouts (as signatures.io stores them)
 
 
@@ -60,32 +52,18 @@ def arrays_library(genes, logfc, pvalue, signature_ids, *, n_extreme: int = 100,
     genes = np.asarray(genes, dtype=np.int64)
     y = np.ascontiguousarray(np.asarray(logfc, dtype=np.float64).T)
     p = None if pvalue is None else np.ascontiguousarray(np.asarray(pvalue, dtype=np.float64).T)
-    fin = np.isfinite(y)
-    y0 = np.where(fin, y, 0.0)
-    dense = {"y": y0}
-    mom = {"n": fin.sum(axis=1).astype(np.float64)}
-    bad = ~fin
-    ext_index = ext_value = None
+    order = np.argsort(genes, kind="stable")
+    codes, mom, extreme = derive_block(y, p, order, n_extreme=n_extreme, p_floor=p_floor)
+    ext_index, ext_value = extreme or (None, None)
+    bad = ~np.isfinite(y)
     if p is not None:
-        ok = fin & np.isfinite(p)
         bad |= ~np.isfinite(p)
-        b = np.where(ok, -np.log10(np.fmax(np.where(ok, p, 1.0), p_floor)), 0.0)
-        s = np.where(ok, np.sign(y0) * b, np.nan)
-        dense["b"] = b
-        dense["e"], ext_index = extreme_rows(s, np.argsort(genes, kind="stable"), n_extreme)
-        ext_value = kept_values(dense["e"], ext_index)
-        mom["by_sum"], mom["by2_sum"] = (b * y0).sum(axis=1), (b * y0 * y0).sum(axis=1)
-    layouts = {}
-    for name, values in dense.items():
-        mom[f"{name}_sum"], mom[f"{name}_sq"] = values.sum(axis=1), (values * values).sum(axis=1)
-        codes, mom[f"{name}_scale"], mom[f"{name}_err"] = _quantize(values)
-        layouts[name] = tiled(codes)
     return ArraysLibrary(
         genes=genes,
         signature_ids=tuple(signature_ids),
         logfc=y.T,
         pvalue=None if p is None else p.T,
-        layouts=layouts,
+        layouts={name: tiled(values) for name, values in codes.items()},
         moments=mom,
         nan_columns=np.flatnonzero(bad.any(axis=1)).astype(np.int64),
         ext_index=ext_index,
