@@ -310,9 +310,15 @@ def _tile_peaks(r, bound, peak):
 
 
 @njit(nogil=True, cache=True)
+def _screen_outputs(n_sig):
+    """A screen's (r, bound, peak) for n_sig columns, unfilled."""
+    return np.empty(n_sig), np.empty(n_sig), np.empty((n_sig + PEAK - 1) // PEAK)
+
+
+@njit(nogil=True, cache=True)
 def block_peaks(r, bound):
     """``_tile_peaks`` of a whole screen computed afterwards (screens built outside a kernel)."""
-    peak = np.empty((r.size + PEAK - 1) // PEAK)
+    peak = _screen_outputs(r.size)[2]
     _tile_peaks(r, bound, peak)
     return peak
 
@@ -338,9 +344,7 @@ def screen_full(tiles, rows, w, n_sig, per_column, sx, root_vx, nx, root, roundi
     """Screened Pearson of w (nonzero query values on ``rows``) with every column, over every
     gene, its error bound and the block peaks (``_tile_peaks``): (r, bound, peak), float64."""
     width = tiles.shape[2]
-    r = np.empty(n_sig)
-    bound = np.empty(n_sig)
-    peak = np.empty((n_sig + PEAK - 1) // PEAK)
+    r, bound, peak = _screen_outputs(n_sig)
     for t in prange(tiles.shape[0]):
         lo = t * width
         acc = np.zeros(min(width, n_sig - lo), dtype=np.float32)
@@ -354,9 +358,7 @@ def screen_partial(tiles, rows, x, n_sig, rel_err, nx, rounding):
     """Screened Pearson of centred x with every column over ``rows`` only: (r, bound, peak)."""
     width = tiles.shape[2]
     n = rows.size
-    r = np.empty(n_sig)
-    bound = np.empty(n_sig)
-    peak = np.empty((n_sig + PEAK - 1) // PEAK)
+    r, bound, peak = _screen_outputs(n_sig)
     for t in prange(tiles.shape[0]):
         lo = t * width
         m = min(width, n_sig - lo)
@@ -396,9 +398,7 @@ def screen_updown(tiles, up_rows, down_rows, n_sig, rel_err, nx, x_mean, proto):
     is that of the two list sums, so the three accumulators of a tile fit in L1."""
     width = tiles.shape[2]
     n = up_rows.size + down_rows.size
-    r = np.empty(n_sig)
-    bound = np.empty(n_sig)
-    peak = np.empty((n_sig + PEAK - 1) // PEAK)
+    r, bound, peak = _screen_outputs(n_sig)
     for t in prange(tiles.shape[0]):
         lo = t * width
         m = min(width, n_sig - lo)
@@ -420,9 +420,7 @@ def screen_weighted_full(
     width = ytiles.shape[2]
     n = rows.size
     xx, ax = x * x, a * x
-    r = np.empty(n_sig)
-    bound = np.empty(n_sig)
-    peak = np.empty((n_sig + PEAK - 1) // PEAK)
+    r, bound, peak = _screen_outputs(n_sig)
     for t in prange(ytiles.shape[0]):
         lo = t * width
         m = min(width, n_sig - lo)
@@ -430,25 +428,9 @@ def screen_weighted_full(
         l0, l1, l2 = np.zeros(m, np.float32), np.zeros(m, np.float32), np.zeros(m, np.float32)
         _acc_weighted6(ytiles[t], btiles[t], rows, x, xx, a, ax, q0, q1, q2, l0, l1, l2)
         _finish_weighted_full(
-            q0,
-            q1,
-            q2,
-            l0,
-            l1,
-            l2,
-            lo,
-            r,
-            bound,
-            peak,
-            b_sum,
-            by_sum,
-            by2_sum,
-            sy,
-            sb,
-            sums,
-            n,
-            sigmas,
-        )
+            q0, q1, q2, l0, l1, l2, lo, r, bound, peak,
+            b_sum, by_sum, by2_sum, sy, sb, sums, n, sigmas,
+        )  # fmt: skip
     return r, bound, peak
 
 
@@ -457,9 +439,7 @@ def screen_weighted_partial(ytiles, btiles, rows, x, a, n_sig, sy, sb, sums, sig
     """Screened weighted Pearson over some rows: the nine sums, then the finish."""
     width = ytiles.shape[2]
     n = rows.size
-    r = np.empty(n_sig)
-    bound = np.empty(n_sig)
-    peak = np.empty((n_sig + PEAK - 1) // PEAK)
+    r, bound, peak = _screen_outputs(n_sig)
     for t in prange(ytiles.shape[0]):
         lo = t * width
         m = min(width, n_sig - lo)
