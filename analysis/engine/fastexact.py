@@ -1,11 +1,12 @@
 """Numba kernels that score chosen columns exactly and pick the rows of the fast path.
 
-Exact kernels score chosen columns in float64 from the signature-major raw values with the
-reference definitions (two-pass centred sums) of ``analysis.engine.connectivity``; fewer
-than ``PARALLEL_FROM`` columns run on one thread, more are split over both cores. Selection kernels make
-one pass over the screened scores and their bounds (``analysis.engine.fastconn``) instead
-of a numpy expression per step: the k-th best lower bound, the columns whose upper bound
-reaches it, and the screened columns that bound the FDR's tail.
+Exact kernels score chosen columns in float64 from the signature-major raw values (a complete
+column's extreme score from its stored extreme values) with the reference definitions
+(two-pass centred sums) of ``analysis.engine.connectivity``; fewer than ``PARALLEL_FROM``
+columns run on one thread, more are split over both cores. Selection kernels make one pass
+over the screened scores and their bounds (``analysis.engine.fastconn``) instead of a numpy
+expression per step: the k-th best lower bound, the columns whose upper bound reaches it,
+and the screened columns that bound the FDR's tail.
 """
 
 from __future__ import annotations
@@ -126,8 +127,8 @@ def _weighted_one(logfc, pvalue, c, rows, x, a, use_p, floor, xs, ys, ws):
 
 
 @njit(cache=True, nogil=True)
-def _chunk_bounds(n_cols):
-    chunks = 1 if n_cols < PARALLEL_FROM else 8
+def _chunk_bounds(n_cols, serial_below=PARALLEL_FROM):
+    chunks = 1 if n_cols < serial_below else 8
     return chunks, (n_cols + chunks - 1) // chunks
 
 
@@ -210,8 +211,7 @@ def exact_extreme_complete(ext_value, ext_index, cols, xfull):
         sxx += (xfull[g] - mx) * (xfull[g] - mx)
         s_all += xfull[g] - mx
     r = np.empty(cols.size)
-    chunks = 1 if cols.size < SERIAL_EXTREME else 8
-    size = (cols.size + chunks - 1) // chunks
+    chunks, size = _chunk_bounds(cols.size, SERIAL_EXTREME)
     for part in prange(chunks):
         for k in range(part * size, min((part + 1) * size, cols.size)):
             r[k] = _extreme_complete_one(ext_value, ext_index, cols[k], xfull, mx, sxx, s_all, n)
@@ -237,6 +237,13 @@ def exact_weighted(logfc, pvalue, cols, rows, x, a, use_p, floor):
 @njit(cache=True, nogil=True)
 def _key(v, mode):
     return abs(v) if mode == 0 else (v if mode == 1 else -v)
+
+
+@njit(cache=True, nogil=True)
+def _fdr_upper(v, b, signed):
+    """Upper bound of the score that orders p-values: r + bound (signed, randomset z) or
+    |r| + bound."""
+    return (v if signed else abs(v)) + b
 
 
 @njit(cache=True, nogil=True)
@@ -358,7 +365,7 @@ def _pass_thresholds(r, bound, exact, n, mode, min_overlap, signed, k, tail):
         v = r[j]
         low[i] = _key(v, mode) - bound[j] if not np.isnan(v) else -np.inf
         family = np.isfinite(v) and n[j] >= min_overlap and not exact[j]
-        up[i] = (v if signed else abs(v)) + bound[j] if family else -np.inf
+        up[i] = _fdr_upper(v, bound[j], signed) if family else -np.inf
     at_k = size - 1 - min(size - 1, 2 * k // step + 8)
     at_f = size - 1 - min(size - 1, 4 * (tail + k) // step + 8)
     return np.partition(low, at_k)[at_k], np.partition(up, at_f)[at_f]
@@ -399,7 +406,7 @@ def _one_pass(r, bound, exact, n, peak, mode, min_overlap, signed, t_low, t_fdr)
             if top < t_low:  # every key below t_low (and no NaN): only the FDR's tail
                 for i in range(rs.size):
                     v = rs[i]
-                    up = (v if signed else abs(v)) + bs[i]
+                    up = _fdr_upper(v, bs[i], signed)
                     if up >= t_fdr and not es[i] and np.isfinite(v) and ns[i] >= min_overlap:
                         tail[c, n_tail] = block + i
                         n_tail += 1
@@ -421,8 +428,7 @@ def _one_pass(r, bound, exact, n, peak, mode, min_overlap, signed, t_low, t_fdr)
                 if kv + b >= t_low:
                     reach[c, n_reach] = block + i
                     n_reach += 1
-                fdr_up = (v if signed else abs(v)) + b
-                if np.isfinite(v) and ns[i] >= min_overlap and fdr_up >= t_fdr:
+                if np.isfinite(v) and ns[i] >= min_overlap and _fdr_upper(v, b, signed) >= t_fdr:
                     tail[c, n_tail] = block + i
                     n_tail += 1
         counts[c, 0], counts[c, 1], counts[c, 2] = n_low, n_reach, n_tail
@@ -478,8 +484,7 @@ def fdr_tail(r, bound, exact, cols, signed, tail):
         return left[:0]
     up = np.empty(left.size)
     for i in range(left.size):
-        v = r[left[i]]
-        up[i] = (v if signed else abs(v)) + bound[left[i]]
+        up[i] = _fdr_upper(r[left[i]], bound[left[i]], signed)
     return left[largest(up, tail)]
 
 
@@ -504,7 +509,7 @@ def fdr_family(r, bound, exact, n, min_overlap, signed, tail):
         v = r[j]
         family = np.isfinite(v) and n[j] >= min_overlap
         m += family
-        up[j] = (v if signed else abs(v)) + bound[j] if family and not exact[j] else -np.inf
+        up[j] = _fdr_upper(v, bound[j], signed) if family and not exact[j] else -np.inf
     return m, largest(up, tail)
 
 
