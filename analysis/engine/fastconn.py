@@ -406,8 +406,13 @@ class _State:
         at = np.searchsorted(self.exact_cols[by_column], cols)
         return self.exact_p[by_column[at]]
 
+    @property
+    def signed(self) -> bool:
+        """Scores ranked by value, not magnitude (randomset z): also how p-values order."""
+        return self.plan.metric == "randomset"
+
     def mode(self, order: str) -> int:
-        return 1 if self.plan.metric == "randomset" else ORDERS.index(order)
+        return 1 if self.signed else ORDERS.index(order)
 
 
 def _choose(state: _State, top: int, order: str, min_overlap: int) -> np.ndarray:
@@ -422,10 +427,10 @@ def _choose(state: _State, top: int, order: str, min_overlap: int) -> np.ndarray
     if k == 0:
         return np.zeros(0, dtype=np.int64)
     mode = state.mode(order)
-    signed = state.plan.metric == "randomset"
     ok, kth, reach, state.tail_pool = fx.select(
-        state.r, state.bound, state.exact, state.n, state.peak, mode, k, min_overlap, signed, TAIL
-    )
+        state.r, state.bound, state.exact, state.n, state.peak, mode, k, min_overlap,
+        state.signed, TAIL,
+    )  # fmt: skip
     while True:
         state.widened = False
         if not ok:

@@ -38,8 +38,7 @@ def exact_fdr(state, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
     remaining rows (a window of TAIL of them, then ``_past_window``); when the prefix minimum
     is below that bound it is exact, otherwise more rows are re-scored.
     """
-    metric = state.plan.metric
-    signed = metric == "randomset"
+    metric, signed = state.plan.metric, state.signed
     family = (state.r, state.bound, state.exact, state.n, min_overlap, signed)
     top = np.zeros(0, dtype=np.int64)
     if state.tail_pool is not None:
