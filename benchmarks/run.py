@@ -192,13 +192,14 @@ def baseline(lib, payload: dict, metric: str, n_slice: int) -> float:
     """The straightforward pandas/numpy a user would write, on a slice, scaled linearly (ms)."""
     import pandas as pd
 
-    frame = pd.DataFrame(np.asarray(lib.logfc[:, :n_slice]), index=lib.genes)
+    frame = pd.DataFrame(np.array(lib.logfc[:, :n_slice]), index=lib.genes, copy=False)
     x = pd.Series(payload["logFC"], index=np.asarray(payload["genes"], dtype=np.int64))
     x = x.reindex(frame.index)
     qp = pd.Series(payload.get("pvalue", np.ones(len(x))), index=x.index)
+    # in memory before the clock starts, as a user's matrices would be
+    pl = None if lib.pvalue is None else np.array(lib.pvalue[:, :n_slice])
     started = time.perf_counter()
     if metric == "weighted":
-        pl = np.asarray(lib.pvalue[:, :n_slice])
         w = -np.log10(np.maximum(pl, 1e-38)) - np.log10(np.maximum(qp.to_numpy(), 1e-38))[:, None]
         xv, y = x.to_numpy()[:, None], frame.to_numpy()
         mx = (w * xv).sum(0) / w.sum(0)
@@ -207,7 +208,7 @@ def baseline(lib, payload: dict, metric: str, n_slice: int) -> float:
             (w * (xv - mx) ** 2).sum(0) * (w * (y - my) ** 2).sum(0)
         )
     elif metric == "extreme":
-        s = -np.log10(np.maximum(np.asarray(lib.pvalue[:, :n_slice]), 1e-38)) * np.sign(frame)
+        s = -np.log10(np.maximum(pl, 1e-38)) * np.sign(frame)
         keep = (s.rank(ascending=False) <= 100) | (s.rank() <= 100)
         qs = np.sign(x) * -np.log10(np.maximum(qp, 1e-38))
         qs = qs.where((qs.rank(ascending=False) <= 100) | (qs.rank() <= 100), 0.0)
