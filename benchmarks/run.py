@@ -301,12 +301,15 @@ def setup_django(slug: str) -> dict:
         PORTAL_DATA_DIR=str(CACHE),
         PORTAL_THROTTLE_ANON="100000/minute",
         DB_CONN_MAX_AGE="600",  # persistent connections, as a production deployment sets
-        OPENBLAS_NUM_THREADS="1",
     )
     os.environ.update(env)
     import django
+    from threadpoolctl import threadpool_limits
 
     django.setup()
+    # the server's one BLAS thread (ilincs_site/settings.py) for the engine-only timings here
+    # too: numpy was loaded before the settings could set it for this process
+    threadpool_limits(limits=1, user_api="blas")
     return env
 
 
