@@ -107,7 +107,13 @@ def tile_top_k(z, i0: int, i1: int, j0: int, j1: int, k: int, floor=None) -> Par
     _check_tile(z.shape[0], i0, i1, j0, j1)
     diag = (i0, i1) == (j0, j1)
     rows = tile_rows(i0, i1, j0, j1)
-    r = np.matmul(z[i0:i1], z[j0:j1].T)  # (n_i, n_j) float32
+    # A dask worker may receive z at an odd byte offset of its message. numpy then copies each
+    # operand for BLAS, and a diagonal tile's two copies, no longer one array, go to gemm
+    # instead of syrk: ~4% of r differ in the last bit. Rows aligned once (copied only then)
+    # take the same BLAS call everywhere: gemm, or syrk for a diagonal tile.
+    a = np.require(z[i0:i1], requirements=["C", "A"])
+    b = a if diag else np.require(z[j0:j1], requirements=["C", "A"])
+    r = np.matmul(a, b.T)  # (n_i, n_j) float32
     if floor is None:
         floor = np.full((2, rows.size), -np.inf, dtype=np.float32)
     hs = np.empty((2, rows.size, k), dtype=np.float32)

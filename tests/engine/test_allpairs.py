@@ -131,6 +131,19 @@ def test_tiny_libraries(n, k):
         assert got["pos_idx"].ravel().tolist() == [1, 0]
 
 
+@pytest.mark.parametrize("tile", [(0, 64, 0, 64), (0, 64, 64, 128)])
+def test_rows_at_an_odd_byte_offset_give_the_same_tile(tile):
+    # as a dask worker may receive them: numpy cannot give misaligned rows to BLAS
+    z = standardised(np.random.default_rng(8).standard_normal((128, 25))).astype(np.float32)
+    raw = np.empty(z.nbytes + 1, dtype=np.uint8)[1:]
+    odd = raw.view(np.float32).reshape(z.shape)
+    odd[:] = z
+    assert not odd.flags.aligned
+    want, got = ap.tile_top_k(z, *tile, 10), ap.tile_top_k(odd, *tile, 10)
+    for name in ("rows", "ptr", "s", "j"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+
+
 def test_tiles_mapped_over_a_dask_cluster_give_identical_arrays():
     import distributed  # in the test extra, so CI has it: a missing install fails, never skips
 
