@@ -310,15 +310,20 @@ def _tile_peaks(r, bound, peak):
 
 
 @njit(nogil=True, cache=True)
+def _empty_peaks(n_sig):
+    return np.empty((n_sig + PEAK - 1) // PEAK)
+
+
+@njit(nogil=True, cache=True)
 def _screen_outputs(n_sig):
     """A screen's (r, bound, peak) for n_sig columns, unfilled."""
-    return np.empty(n_sig), np.empty(n_sig), np.empty((n_sig + PEAK - 1) // PEAK)
+    return np.empty(n_sig), np.empty(n_sig), _empty_peaks(n_sig)
 
 
 @njit(nogil=True, cache=True)
 def block_peaks(r, bound):
     """``_tile_peaks`` of a whole screen computed afterwards (screens built outside a kernel)."""
-    peak = _screen_outputs(r.size)[2]
+    peak = _empty_peaks(r.size)
     _tile_peaks(r, bound, peak)
     return peak
 
