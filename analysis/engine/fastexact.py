@@ -247,6 +247,13 @@ def _fdr_upper(v, b, signed):
 
 
 @njit(cache=True, nogil=True)
+def _in_tail(v, b, done, n_j, min_overlap, signed, t_fdr):
+    """Whether a column is a candidate of the FDR's tail: in the family (finite score, enough
+    genes), not re-scored yet, and its FDR upper key reaching t_fdr."""
+    return not done and np.isfinite(v) and n_j >= min_overlap and _fdr_upper(v, b, signed) >= t_fdr
+
+
+@njit(cache=True, nogil=True)
 def bounds(r, bound, exact, mode):
     """(key, lower, upper) of the ranking, mode 0 |r|, 1 r, 2 −r; NaN ranks last (a screened
     NaN is unknown: lower −inf, upper +inf)."""
@@ -405,9 +412,7 @@ def _one_pass(r, bound, exact, n, peak, mode, min_overlap, signed, t_low, t_fdr)
                 break
             if top < t_low:  # every key below t_low (and no NaN): only the FDR's tail
                 for i in range(rs.size):
-                    v = rs[i]
-                    up = _fdr_upper(v, bs[i], signed)
-                    if up >= t_fdr and not es[i] and np.isfinite(v) and ns[i] >= min_overlap:
+                    if _in_tail(rs[i], bs[i], es[i], ns[i], min_overlap, signed, t_fdr):
                         tail[c, n_tail] = block + i
                         n_tail += 1
                 continue
@@ -428,7 +433,7 @@ def _one_pass(r, bound, exact, n, peak, mode, min_overlap, signed, t_low, t_fdr)
                 if kv + b >= t_low:
                     reach[c, n_reach] = block + i
                     n_reach += 1
-                if np.isfinite(v) and ns[i] >= min_overlap and _fdr_upper(v, b, signed) >= t_fdr:
+                if _in_tail(v, b, done, ns[i], min_overlap, signed, t_fdr):
                     tail[c, n_tail] = block + i
                     n_tail += 1
         counts[c, 0], counts[c, 1], counts[c, 2] = n_low, n_reach, n_tail
