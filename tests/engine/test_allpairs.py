@@ -133,7 +133,8 @@ def test_tiny_libraries(n, k):
 
 @pytest.mark.parametrize("tile", [(0, 64, 0, 64), (0, 64, 64, 128)])
 def test_rows_at_an_odd_byte_offset_give_the_same_tile(tile):
-    # as a dask worker may receive them: numpy cannot give misaligned rows to BLAS
+    # as a dask worker may receive them: numpy copies misaligned operands one by one, so a
+    # diagonal tile would go to gemm instead of syrk and round differently
     z = standardised(np.random.default_rng(8).standard_normal((128, 25))).astype(np.float32)
     raw = np.empty(z.nbytes + 1, dtype=np.uint8)[1:]
     odd = raw.view(np.float32).reshape(z.shape)
