@@ -7,7 +7,8 @@ never touch the run row themselves (``analysis.services`` does that).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -36,20 +37,44 @@ ProgressFn = Callable[[int, str], None]
 Runner = Callable[[dict, ProgressFn], RunResult]
 Validator = Callable[[dict], dict]
 
+# What a run's parameters may point at, each checked against its submitter by the validator
+# (``analysis.visibility``); the visibility test builds its cases from these declarations.
+READS = {
+    "source": "a signature source: {'signature': accession}, {'run': id} or {'query': {...}}",
+    "library": "a signature library, by slug ('library')",
+    "dataset": "a dataset, by accession ('dataset')",
+    "signatures": "a list of signature accessions ('signatures')",
+}
+
 _RUNNERS: dict[str, Runner] = {}
 _VALIDATORS: dict[str, Validator] = {}
+_READS: dict[str, tuple[str, ...]] = {}
 
 
-def register(kind: str, *, validate: Validator | None = None) -> Callable[[Runner], Runner]:
-    """Register the runner of ``kind``; ``validate`` cleans parameters at submit time."""
+def register(
+    kind: str, *, validate: Validator | None = None, reads: tuple[str, ...] | None = None
+) -> Callable[[Runner], Runner]:
+    """Register the runner of ``kind``; ``validate`` cleans parameters at submit time and
+    ``reads`` names what of ``READS`` its parameters may point at (every portal kind says,
+    even when it is nothing: ``reads=()``)."""
+    unknown = set(reads or ()) - set(READS)
+    if unknown:
+        raise ValueError(f"unknown inputs {sorted(unknown)}; known: {sorted(READS)}")
 
     def decorate(fn: Runner) -> Runner:
         _RUNNERS[kind] = fn
         if validate is not None:
             _VALIDATORS[kind] = validate
+        if reads is not None:
+            _READS[kind] = tuple(reads)
         return fn
 
     return decorate
+
+
+def reads_of(kind: str) -> tuple[str, ...] | None:
+    """What the parameters of ``kind`` may point at, or None when its module did not say."""
+    return _READS.get(kind)
 
 
 def runner_for(kind: str) -> Runner:
@@ -75,6 +100,16 @@ def current_submitter() -> Submitter:
     return _SUBMITTER.get() or Submitter()
 
 
+@contextmanager
+def submitting_as(submitter: Submitter | None) -> Iterator[Submitter]:
+    """Within the block, ``current_submitter()`` is ``submitter`` (nobody when None)."""
+    token = _SUBMITTER.set(submitter or Submitter())
+    try:
+        yield current_submitter()
+    finally:
+        _SUBMITTER.reset(token)
+
+
 def validate_params(kind: str, params: dict, *, submitter: Submitter | None = None) -> dict:
     """Cleaned parameters, or RunInputError naming what is wrong (as seen by ``submitter``;
     nobody in particular, i.e. public objects only, when it is None)."""
@@ -82,11 +117,8 @@ def validate_params(kind: str, params: dict, *, submitter: Submitter | None = No
     if not isinstance(params, dict):
         raise RunInputError("params must be a JSON object")
     validator = _VALIDATORS.get(kind)
-    token = _SUBMITTER.set(submitter or Submitter())
-    try:
+    with submitting_as(submitter):
         return validator(params) if validator else params
-    finally:
-        _SUBMITTER.reset(token)
 
 
 def registered_kinds() -> list[str]:

@@ -26,21 +26,31 @@ SOURCE_KEYS = ("signature", "run", "query")
 
 
 def validate_source(source) -> dict:
+    """The source, checked against what the current submitter may read
+    (``analysis.visibility``): a signature of a library they may not see and a run they may
+    not see are refused in the same words as ones that do not exist."""
+    from analysis.visibility import visible_run, visible_signatures
+
     if not isinstance(source, dict) or sum(k in source for k in SOURCE_KEYS) != 1:
         raise RunInputError(
             "source must be exactly one of {'signature': accession}, {'run': id} or {'query': {...}}"
         )
-    if (
-        "signature" in source
-        and not Signature.objects.filter(accession=source["signature"]).exists()
-    ):
-        raise RunInputError(f"no signature {source['signature']!r}")
+    if "signature" in source:
+        accession = source["signature"]
+        if not isinstance(accession, str) or not accession:
+            raise RunInputError("source.signature must be a signature accession (text)")
+        if not visible_signatures().filter(accession=accession).exists():
+            raise RunInputError(f"no signature {accession!r}")
+        return source
     if "run" in source:
-        run = AnalysisRun.objects.filter(pk=source["run"]).first()
+        run = visible_run(source["run"])
         if run is None or run.kind != RunKind.BUILD_SIGNATURE:
             raise RunInputError(f"run {source['run']!r} is not a signature-building run")
         if run.status != RunStatus.SUCCEEDED:
-            raise RunInputError(f"run {source['run']} has not finished successfully")
+            raise RunInputError(f"run {run.pk} has not finished successfully")
+        return {**source, "run": run.pk}
+    if not isinstance(source["query"], dict):
+        raise RunInputError("source.query must be a JSON object (genes with values, or up/down)")
     return source
 
 

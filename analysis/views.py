@@ -3,6 +3,7 @@
 import json
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -13,14 +14,28 @@ from analysis.runners import RunInputError
 from analysis.selectors import run_summary, run_table, run_table_names
 from analysis.services import analysis_cancel, analysis_rerun
 from analysis.session import remember_run, runs_visible_to, session_runs
+from analysis.visibility import parse_run_id, run_can_edit, viewer_of
 
 PREVIEW_ROWS = 200
 
 
-def _visible_run(request, run_id: int) -> AnalysisRun:
-    run = runs_visible_to(request).filter(pk=run_id).first()
+def _visible_run(request, run_id) -> AnalysisRun:
+    """The run if the request's viewer may read it; 404 otherwise (or for a malformed id)."""
+    try:
+        pk = parse_run_id(run_id)
+    except RunInputError:
+        raise Http404("no such analysis run") from None
+    run = runs_visible_to(request).filter(pk=pk).first()
     if run is None:
         raise Http404("no such analysis run")
+    return run
+
+
+def _editable_run(request, run_id) -> AnalysisRun:
+    """The run if the request's viewer may change it (as the API's permission decides)."""
+    run = _visible_run(request, run_id)
+    if not run_can_edit(viewer=viewer_of(request), run=run):
+        raise PermissionDenied("only the run's owner or staff may change it")
     return run
 
 
@@ -45,7 +60,7 @@ def run_detail(request, run_id: int):
         "tables": tables,
         "summary": run_summary(run=run),
         "figures": run_figures(run=run) if run.status == "succeeded" else None,
-        "can_edit": request.user.is_staff or (run.owner_id and run.owner_id == request.user.id),
+        "can_edit": run_can_edit(viewer=viewer_of(request), run=run),
     }
     return render(request, "analysis/run_detail.html", context)
 
@@ -75,7 +90,7 @@ def run_list(request):
 
 @require_POST
 def run_cancel(request, run_id: int):
-    run = _visible_run(request, run_id)
+    run = _editable_run(request, run_id)
     analysis_cancel(run=run)
     messages.info(request, "The run was cancelled.")
     return redirect("analysis:run-detail", run_id=run.pk)
@@ -83,7 +98,7 @@ def run_cancel(request, run_id: int):
 
 @require_POST
 def run_again(request, run_id: int):
-    run = _visible_run(request, run_id)
+    run = _editable_run(request, run_id)
     try:
         new = analysis_rerun(run=run, user=request.user, session_runs=session_runs(request))
     except RunInputError as exc:  # e.g. its library or source is gone since

@@ -19,7 +19,9 @@ from analysis import interpret, plots
 from analysis.runners import RunInputError
 from analysis.services import analysis_submit
 from analysis.session import remember_run, session_runs
+from analysis.signature_sources import validate_source
 from analysis.views import _visible_run
+from analysis.visibility import submitting_as, viewer_of
 from signatures.models import GeneSet, GeneSetLibrary
 from signatures.selectors import signature_list
 
@@ -40,8 +42,9 @@ def bokeh_context(models: list) -> dict:
 
 
 def _source(request) -> dict:
+    """The signature to interpret, if the request's viewer may read it (404 otherwise)."""
     if request.POST.get("run"):
-        return {"run": int(request.POST["run"])}
+        return {"run": _visible_run(request, request.POST["run"]).pk}
     accession = request.POST.get("signature", "")
     if not signature_list(user=request.user).filter(accession=accession).exists():
         raise Http404("no such signature")
@@ -87,10 +90,15 @@ def _signature_for_page(request) -> tuple[pd.DataFrame | None, str]:
     from analysis.signature_sources import signature_table
 
     if request.GET.get("run"):
-        run = _visible_run(request, int(request.GET["run"]))
+        run = _visible_run(request, request.GET["run"])
         source = run.params.get("source") if run.kind != "build_signature" else {"run": run.pk}
         if not source:
             return None, ""
+        try:  # a public run's source may be a signature or run the viewer may not read
+            with submitting_as(viewer_of(request)):
+                source = validate_source(source)
+        except RunInputError:
+            raise Http404("no such signature") from None
         return signature_table(source), f"run #{run.pk}"
     accession = request.GET.get("signature")
     if accession:
@@ -147,7 +155,9 @@ def signature_network(request, accession: str):
     )
     if slug not in slugs:
         raise Http404("no such gene-set library")
-    n = min(max(int(request.GET.get("n", NETWORK_GENES) or NETWORK_GENES), 5), 150)
+    raw = request.GET.get("n", "")
+    n = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else NETWORK_GENES
+    n = min(max(n, 5), 150)
     values = interpret.signature_values(signature).drop_duplicates("symbol")
     top = values.head(n)
     scores = pd.Series(top.logFC.to_numpy(), index=top.symbol.astype(str).to_numpy())
@@ -196,7 +206,7 @@ def group_analysis(request):
     if run_id:
         from analysis.selectors import run_table
 
-        run = _visible_run(request, int(run_id))
+        run = _visible_run(request, run_id)
         for name in ("connections", "connected"):
             try:
                 picked += run_table(run=run, name=name)["signature"].head(30).astype(str).tolist()

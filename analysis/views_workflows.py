@@ -18,6 +18,7 @@ from analysis.selectors import run_table
 from analysis.services import analysis_submit
 from analysis.session import remember_run, runs_visible_to, session_runs
 from analysis.uploads import UploadError, parse_upload, updown_upload, upload_summary
+from analysis.visibility import parse_run_id
 from catalog import selectors as catalog_selectors
 from signatures.selectors import signature_list
 
@@ -27,8 +28,12 @@ SAVED_QUERY = "query_upload"
 def _preset(request) -> dict | None:
     """A query source chosen on another page: ?run=<build run id> or ?signature=<accession>."""
     params = request.POST if request.method == "POST" else request.GET
-    if params.get("run", "").isdigit():
-        run = runs_visible_to(request).filter(pk=int(params["run"]), kind="build_signature").first()
+    if params.get("run"):
+        try:
+            pk = parse_run_id(params["run"])
+        except RunInputError:
+            return None
+        run = runs_visible_to(request).filter(pk=pk, kind="build_signature").first()
         return {"run": run.pk} if run else None
     if params.get("signature"):
         sig = signature_list(user=request.user).filter(accession=params["signature"]).first()

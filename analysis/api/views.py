@@ -10,13 +10,16 @@ from analysis.runners import RunInputError
 from analysis.selectors import run_table, run_table_names
 from analysis.services import analysis_cancel, analysis_rerun, analysis_submit
 from analysis.session import runs_visible_to, session_runs
+from analysis.visibility import run_can_edit, viewer_of
 
 
 class IsOwnerOrStaffForWrites(permissions.BasePermission):
+    """Writes (cancel, re-run) by the rule the HTML views use: ``run_can_edit``."""
+
     def has_object_permission(self, request, view, obj):
         if request.method in permissions.SAFE_METHODS:
             return True
-        return request.user.is_staff or (obj.owner_id and obj.owner_id == request.user.id)
+        return run_can_edit(viewer=viewer_of(request), run=obj)
 
 
 class AnalysisRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -122,7 +122,7 @@ def _pcol(table: pd.DataFrame) -> str:
     return "P.Value" if "P.Value" in table else "PValue"
 
 
-@register("build_signature", validate=validate)
+@register("build_signature", validate=validate, reads=("dataset",))
 def run_build_signature(params: dict, progress) -> RunResult:
     progress(5, "reading the dataset")
     dataset = Dataset.objects.get(accession=params["dataset"])

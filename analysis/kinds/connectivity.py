@@ -135,7 +135,7 @@ def _perturbagen_table(scores: pd.DataFrame) -> pd.DataFrame:
     return table.iloc[order].reset_index(drop=True)
 
 
-@register("connectivity", validate=validate)
+@register("connectivity", validate=validate, reads=("source", "library"))
 def run_connectivity(params: dict, progress) -> RunResult:
     progress(5, "reading the query signature")
     parsed = _source_query(params["source"])

@@ -121,7 +121,7 @@ def _list_ora(genes: list[str], params, progress) -> tuple[pd.DataFrame, dict]:
     return pd.concat(parts, ignore_index=True), summary
 
 
-@register(RunKind.ENRICHMENT, validate=validate_enrichment)
+@register(RunKind.ENRICHMENT, validate=validate_enrichment, reads=("source",))
 def run_enrichment(params: dict, progress: ProgressFn) -> RunResult:
     progress(5, "reading the signature")
     if "genes" in params:
@@ -164,7 +164,7 @@ def validate_gsea(params: dict) -> dict:
     }
 
 
-@register(RunKind.GSEA, validate=validate_gsea)
+@register(RunKind.GSEA, validate=validate_gsea, reads=("source",))
 def run_gsea(params: dict, progress: ProgressFn) -> RunResult:
     progress(5, "reading the signature")
     table = signature_table(params["source"])

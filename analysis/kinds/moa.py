@@ -32,6 +32,7 @@ from analysis.interpret import gene_sets, library_choice, validate_geneset_slugs
 from analysis.kinds.enrichment import _int
 from analysis.runners import ProgressFn, RunInputError, RunResult, register
 from analysis.signature_sources import signature_table, validate_source
+from analysis.visibility import visible_signatures
 from signatures.choices import LibraryKind
 from signatures.models import Perturbagen, Signature, SignatureLibrary
 
@@ -105,7 +106,7 @@ def _knocked_genes(library: SignatureLibrary) -> dict[str, str]:
     return {acc: symbol.upper() for acc, symbol in rows}
 
 
-@register(RunKind.MOA_GENETIC, validate=validate_genetic)
+@register(RunKind.MOA_GENETIC, validate=validate_genetic, reads=("source", "library"))
 def run_moa_genetic(params: dict, progress: ProgressFn) -> RunResult:
     library = SignatureLibrary.objects.get(slug=params["library"])
     progress(10, f"connecting to {library.name}")
@@ -160,7 +161,7 @@ def validate_targets(params: dict) -> dict:
     slug = params.get("library")
     source_acc = clean["source"].get("signature")
     if not slug and source_acc:
-        own = Signature.objects.select_related("library").get(accession=source_acc).library
+        own = visible_signatures().get(accession=source_acc).library
         slug = own.slug if own.kind in CHEMICAL_KINDS else None
     library = library_choice(slug, kinds=CHEMICAL_KINDS, what="chemical")
     return clean | {"library": library.slug}
@@ -182,7 +183,7 @@ def _annotations(library: SignatureLibrary) -> tuple[pd.DataFrame, dict[str, str
     return frame, keys
 
 
-@register(RunKind.MOA_TARGETS, validate=validate_targets)
+@register(RunKind.MOA_TARGETS, validate=validate_targets, reads=("source", "library"))
 def run_moa_targets(params: dict, progress: ProgressFn) -> RunResult:
     library = SignatureLibrary.objects.get(slug=params["library"])
     annotations, compound_of = _annotations(library)

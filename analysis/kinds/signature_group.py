@@ -56,7 +56,7 @@ def _labels(accessions: list[str]) -> pd.DataFrame:
     return frame.set_index("signature").reindex(accessions).fillna("")
 
 
-@register(RunKind.SIGNATURE_GROUP, validate=validate_group)
+@register(RunKind.SIGNATURE_GROUP, validate=validate_group, reads=("signatures",))
 def run_signature_group(params: dict, progress: ProgressFn) -> RunResult:
     accessions = params["signatures"]
     progress(5, "reading the signatures")
