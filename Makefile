@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := ilincs_site.settings
 
-.PHONY: install run migrate demo worker serve test test-sqlite lint format bench bench-genome loadtest clean
+.PHONY: install run migrate demo worker serve test test-fast test-sqlite lint format bench bench-genome loadtest clean
 
 install: $(STAMP)
 
@@ -42,14 +42,23 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The suite uses tests/settings.py (a test secret, a fast password hasher): plain `pytest`
+# works the same.
 test: lint
 	DJANGO_DEBUG=1 $(PYTHON) manage.py makemigrations --check --dry-run
-	DJANGO_DEBUG=1 $(BIN)/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/pytest $(PYTEST_ARGS)
+
+# The inner loop: everything but the browser, R-oracle and use-case tests, stopping at the
+# first failure, on the embedded SQLite default.
+test-fast: install
+	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/pytest -q -x \
+		-p no:cacheprovider -m "not oracle and not browser" \
+		--ignore=tests/browser --ignore=tests/usecases $(PYTEST_ARGS)
 
 # The database-facing tests again on the embedded SQLite default (CI runs `make test` on
 # PostgreSQL, then this); the engine and browser tests do not depend on the database.
 test-sqlite: install
-	env -u DATABASE_URL DJANGO_DEBUG=1 $(BIN)/pytest -q -p no:cacheprovider \
+	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/pytest -q -p no:cacheprovider \
 		--ignore=tests/engine --ignore=tests/browser $(PYTEST_ARGS)
 
 bench: install
