@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from io import StringIO
 from pathlib import Path
 
 import numpy as np
@@ -199,3 +200,144 @@ def test_a_library_import_failing_half_way_leaves_the_old_version_serving(
     again = client.post("/api/v1/connectivity/", QUERY, content_type="application/json").json()
     assert again["version"] == first["version"]
     assert again["rows"] == first["rows"]
+
+
+# --- a library file truncated while it is mapped ------------------------------------------
+
+TRUNCATE_AFTER_MAPPING = """
+import os, sys
+import django
+django.setup()
+import numpy as np
+from signatures import io
+from tests.reliability.conftest import store_library
+store_library("mapped-lib", seed=3, n_signatures=5000)
+lib = io.library_open(slug="mapped-lib")
+float(np.asarray(lib.logfc).sum())  # every page is mapped and resident
+with open(lib.path / "logfc.npy", "r+b") as fh:
+    fh.truncate(io.PAGE + 4096)
+try:
+    lib = io.library_open(slug="mapped-lib")
+    print("read", float(np.asarray(lib.logfc).sum()))
+except io.LibraryCorrupt as exc:
+    print("LibraryCorrupt:", exc)
+"""
+
+
+def test_a_file_truncated_after_it_was_mapped_is_reported_not_a_sigbus(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ilincs_site.settings",
+        "DJANGO_DEBUG": "1",
+        "PORTAL_DATA_DIR": str(tmp_path / "data"),
+    }
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", TRUNCATE_AFTER_MAPPING],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    _fault("library file truncated while mapped")
+    assert done.returncode == 0, f"the process died (signal {-done.returncode}): {done.stderr}"
+    assert "LibraryCorrupt:" in done.stdout
+    assert "logfc.npy" in done.stdout and "re-import" in done.stdout
+
+
+def test_a_query_after_a_mapped_file_was_truncated_gets_the_clear_503(world, client):
+    first = client.post("/api/v1/connectivity/", QUERY, content_type="application/json")
+    assert first.status_code == 200  # the library is mapped and cached in this process
+    target = _version_dir("public-lib") / "yq.npy"  # the int8 layout pearson scans
+    with target.open("r+b") as fh:
+        fh.truncate(io.PAGE)
+    _fault("library layout truncated after a query mapped it")
+    response = client.post("/api/v1/connectivity/", QUERY, content_type="application/json")
+    assert response.status_code == 503
+    assert "yq.npy" in response.json()["detail"]
+
+
+def _precompute(slug: str) -> None:
+    call_command("precompute_connections", slug, "--top", "3", "--block", "4", stdout=StringIO())
+
+
+@pytest.mark.parametrize("damage", ["truncate a library file", "truncate the connections"])
+def test_connections_of_a_damaged_library_get_the_clear_503(world, client, damage):
+    _precompute("public-lib")
+    url = f"/api/v1/signatures/{world.public_signature.accession}/connections/"
+    assert client.get(url).status_code == 200
+    version = _version_dir("public-lib")
+    target = version / ("logfc.npy" if damage.endswith("file") else "connections.npz")
+    with target.open("r+b") as fh:
+        fh.truncate(100)
+    _fault(f"connections: {damage}")
+    response = client.get(url)
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("application/json")
+    assert target.name in response.json()["detail"]
+
+
+def test_connections_never_computed_are_still_a_404(world, client):
+    url = f"/api/v1/signatures/{world.public_signature.accession}/connections/"
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "precompute_connections" in response.json()["detail"]
+
+
+# --- re-importing the same files repairs a damaged store -----------------------------------
+
+
+def _import_tiny(tmp_path, *extra: str) -> str:
+    source = tmp_path / "lfc.tsv"
+    if not source.exists():
+        rng = np.random.default_rng(9)
+        rows = "".join(
+            f"{5001 + g}\t" + "\t".join(f"{v:.3f}" for v in rng.standard_normal(4)) + "\n"
+            for g in range(40)
+        )
+        source.write_text("gene\tT_1\tT_2\tT_3\tT_4\n" + rows)
+    out = StringIO()
+    call_command(
+        "import_library",
+        "--slug=tiny-lib",
+        "--name=Tiny",
+        "--kind=other",
+        f"--logfc={source}",
+        *extra,
+        stdout=out,
+    )
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("damage", "flag"),
+    [("truncate", ""), ("flip a byte of a large file", "--verify"), ("delete", "")],
+)
+def test_reimporting_the_same_files_rewrites_a_damaged_store(tmp_path, monkeypatch, damage, flag):
+    assert _import_tiny(tmp_path).startswith("created")
+    values = np.asarray(io.library_open(slug="tiny-lib").logfc).copy()
+    _precompute("tiny-lib")
+    target = _version_dir("tiny-lib") / "logfc.npy"
+    if damage == "truncate":
+        with target.open("r+b") as fh:
+            fh.truncate(io.PAGE + 16)
+    elif damage == "delete":
+        target.unlink()
+    else:
+        data = bytearray(target.read_bytes())
+        data[-3] ^= 0x40
+        target.write_bytes(bytes(data))
+        # a file this size is hashed only on demand (--verify): make logfc.npy count as large
+        monkeypatch.setattr(io, "FULL_VERIFY_BYTES", 0)
+        monkeypatch.setattr(io, "_SMALL_FILE_BYTES", 0)
+        assert "unchanged" in _import_tiny(tmp_path)  # sizes are right: not noticed without
+    _fault(f"re-import after: {damage}")
+    out = _import_tiny(tmp_path, *([flag] if flag else []))
+    assert out.startswith("repaired"), out
+    assert "logfc.npy" in out
+    io.library_verify(slug="tiny-lib")  # every file hashes to its manifest again
+    assert np.array_equal(np.asarray(io.library_open(slug="tiny-lib").logfc), values)
+    assert (_version_dir("tiny-lib") / "connections.npz").exists()  # intact: kept
+    assert _import_tiny(tmp_path, "--verify").startswith("unchanged")
