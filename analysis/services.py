@@ -25,11 +25,26 @@ from analysis.runners import (
     runner_for,
     validate_params,
 )
+from ilincs_site.errors import ServiceUnavailable
+from signatures.io import LibraryCorrupt
 
 logger = logging.getLogger(__name__)
 
 SOFTWARE_VERSION = "0.1.0"
 TERMINAL = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED}
+QUEUE_DOWN = (
+    "The task queue is not reachable, so the analysis could not be started and nothing was "
+    "computed. Please submit it again in a few minutes."
+)
+#: A queued run no worker has started after this long is failed by ``runs_reap_stale``:
+#: generous, since a run may legitimately wait behind hours of others in a busy queue.
+QUEUED_STALE_AFTER = timedelta(hours=24)
+
+
+class RunQueueUnavailable(ServiceUnavailable):
+    """The task queue refused a run (broker down); the run is already marked failed."""
+
+    title = "The analysis queue is temporarily unavailable"
 
 
 def params_checksum(params: dict) -> str:
@@ -62,11 +77,20 @@ def analysis_submit(
         input_checksum=params_checksum(params),
         software_version=SOFTWARE_VERSION,
     )
-    sync = bool(settings.Q_CLUSTER.get("sync", False))
-    transaction.on_commit(
-        lambda: async_task("analysis.tasks.run_analysis", run.pk, sync=sync, group=kind)
-    )
+    transaction.on_commit(lambda: _enqueue(run_id=run.pk, kind=kind))
     return run
+
+
+def _enqueue(*, run_id: int, kind: str) -> None:
+    """Queue the run's task; a broker that refuses it fails the run and raises
+    ``RunQueueUnavailable`` (outside a transaction, from ``analysis_submit`` itself)."""
+    sync = bool(settings.Q_CLUSTER.get("sync", False))
+    try:
+        async_task("analysis.tasks.run_analysis", run_id, sync=sync, group=kind)
+    except Exception as exc:  # noqa: BLE001 - redis, the ORM broker: any refusal is the same
+        logger.exception("analysis run %s could not be queued", run_id)
+        _finish_failed(run_id, QUEUE_DOWN)
+        raise RunQueueUnavailable(QUEUE_DOWN) from exc
 
 
 def _progress_reporter(run_id: int):
@@ -93,7 +117,7 @@ def analysis_execute(*, run_id: int) -> AnalysisRun:
         result = runner_for(run.kind)(run.params, _progress_reporter(run.pk))
     except RunCancelled:
         return AnalysisRun.objects.get(pk=run_id)
-    except RunInputError as exc:
+    except (RunInputError, LibraryCorrupt) as exc:
         return _finish_failed(run_id, str(exc))
     except Exception as exc:  # noqa: BLE001 - any crash becomes a failed run, with its trace logged
         logger.exception("analysis run %s crashed", run_id)
@@ -159,11 +183,30 @@ def analysis_rerun(
     )
 
 
-def runs_reap_stale(*, stale_after: timedelta = timedelta(minutes=10)) -> int:
-    """Fail runs whose worker stopped sending heartbeats (crash, kill, reboot)."""
-    cutoff = timezone.now() - stale_after
-    return AnalysisRun.objects.filter(status=RunStatus.RUNNING, heartbeat__lt=cutoff).update(
+def runs_reap_stale(
+    *,
+    stale_after: timedelta = timedelta(minutes=10),
+    queued_after: timedelta = QUEUED_STALE_AFTER,
+) -> int:
+    """Fail runs whose worker stopped sending heartbeats (crash, kill, reboot), and runs no
+    worker has started ``queued_after`` after their submission (a task the queue lost)."""
+    now = timezone.now()
+    stopped = AnalysisRun.objects.filter(
+        status=RunStatus.RUNNING, heartbeat__lt=now - stale_after
+    ).update(
         status=RunStatus.FAILED,
         error="the worker running this analysis stopped (crash or restart); please run it again",
-        finished=timezone.now(),
+        finished=now,
     )
+    hours = queued_after.total_seconds() / 3600
+    lost = AnalysisRun.objects.filter(
+        status=RunStatus.QUEUED, started__isnull=True, created__lt=now - queued_after
+    ).update(
+        status=RunStatus.FAILED,
+        error=(
+            f"no worker started this analysis within {hours:g} hours of its submission (the "
+            "task queue lost it, or no worker is running); please run it again"
+        ),
+        finished=now,
+    )
+    return stopped + lost

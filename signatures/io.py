@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
+from ilincs_site.errors import ServiceUnavailable
 from lib.layouts import derive_block
 
 FORMAT_VERSION = 5
@@ -65,8 +66,12 @@ MOMENTS = ("n", "by_sum", "by2_sum") + tuple(
 )
 
 
-class LibraryCorrupt(RuntimeError):
-    """A stored library file does not match its manifest (size, header or hash)."""
+class LibraryCorrupt(ServiceUnavailable):
+    """A stored library file does not match its manifest (size, header or hash).
+
+    A view that does not catch it answers a 503 with its message (``ilincs_site.middleware``)."""
+
+    title = "A signature library's stored files are damaged"
 
 
 @dataclass(frozen=True, eq=False)

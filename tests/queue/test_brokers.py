@@ -88,3 +88,30 @@ def test_a_worker_process_runs_a_submitted_analysis_to_completion(tmp_path, brok
     assert status == "succeeded"
     assert (tmp_path / "data" / "runs" / str(run_id) / "done.tsv").exists()
     shutil.rmtree(tmp_path / "data", ignore_errors=True)
+
+
+def test_a_run_submitted_with_redis_unreachable_is_failed_at_once_not_left_queued(tmp_path):
+    """Production's configuration (REDIS_URL) with nothing listening: the submit says so."""
+    db = tmp_path / "portal.sqlite3"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.reliability.fault_settings",
+        "DJANGO_DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{db}",
+        "PORTAL_DATA_DIR": str(tmp_path / "data"),
+        "REDIS_URL": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+    }
+    _manage(env, "migrate", "--noinput")
+    submit = (
+        "from analysis.services import RunQueueUnavailable, analysis_submit\n"
+        "try:\n"
+        "    analysis_submit(user=None, kind='reliability_slow', params={'steps': 3})\n"
+        "except RunQueueUnavailable as exc:\n"
+        "    print('refused:', exc)\n"
+    )
+    out = _manage(env, "shell", "-c", submit)
+    assert "refused: The task queue is not reachable" in out
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT status, error FROM analysis_analysisrun").fetchall()
+    assert len(rows) == 1
+    assert rows[0][0] == "failed" and "task queue" in rows[0][1]

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -341,3 +342,97 @@ def test_reimporting_the_same_files_rewrites_a_damaged_store(tmp_path, monkeypat
     assert np.array_equal(np.asarray(io.library_open(slug="tiny-lib").logfc), values)
     assert (_version_dir("tiny-lib") / "connections.npz").exists()  # intact: kept
     assert _import_tiny(tmp_path, "--verify").startswith("unchanged")
+
+
+# --- the task queue unreachable -------------------------------------------------------------
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+@pytest.fixture
+def slow_kind(monkeypatch):
+    from analysis import runners
+    from tests.reliability.slow_kind import KIND, run_slowly
+
+    monkeypatch.setitem(runners._RUNNERS, KIND, run_slowly)
+    return KIND
+
+
+@pytest.fixture
+def dead_queue(settings, monkeypatch):
+    """The production configuration (a Redis broker, no synchronous mode) with Redis down."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "ORM", None)
+    monkeypatch.setattr(Conf, "REDIS", DEAD_REDIS)
+    monkeypatch.setattr(Conf, "SYNC", False)
+    settings.Q_CLUSTER = {
+        **{k: v for k, v in settings.Q_CLUSTER.items() if k != "orm"},
+        "redis": DEAD_REDIS,
+        "sync": False,
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_submitted_while_the_queue_is_down_is_failed_and_answered_with_a_json_503(
+    world, slow_kind, dead_queue
+):
+    from rest_framework.test import APIClient
+
+    from analysis.models import AnalysisRun
+
+    api = APIClient()
+    api.force_authenticate(world.users["owner"])
+    _fault("task queue (Redis) unreachable at submit")
+    response = api.post(
+        "/api/v1/analyses/", {"kind": slow_kind, "params": {"steps": 1}}, format="json"
+    )
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("application/json")
+    assert "task queue is not reachable" in response.json()["detail"]
+    run = AnalysisRun.objects.get(kind=slow_kind)
+    assert run.status == "failed"  # not "queued" forever
+    assert "task queue" in run.error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_html_page_submitting_a_run_while_the_queue_is_down_shows_a_clear_503(
+    world, slow_kind, dead_queue, client
+):
+    from analysis.models import AnalysisRun
+
+    owner = world.users["owner"]
+    done = AnalysisRun.objects.create(
+        kind=slow_kind, params={"steps": 1}, status="succeeded", owner=owner
+    )
+    client.force_login(owner)
+    response = client.post(f"/runs/{done.pk}/again/")
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "analysis queue is temporarily unavailable" in page
+    assert "submit it again" in page
+    assert AnalysisRun.objects.filter(kind=slow_kind).exclude(pk=done.pk).get().status == "failed"
+
+
+def test_the_reaper_fails_queued_runs_no_worker_started_after_a_generous_wait(world):
+    """Runs queued long ago that no worker started are failed; recent ones keep waiting."""
+    from django.utils import timezone
+
+    from analysis.models import AnalysisRun
+
+    now = timezone.now()
+    lost = AnalysisRun.objects.create(kind="connectivity", params={}, status="queued")
+    waiting = AnalysisRun.objects.create(kind="connectivity", params={}, status="queued")
+    AnalysisRun.objects.filter(pk=lost.pk).update(created=now - timedelta(hours=30))
+    AnalysisRun.objects.filter(pk=waiting.pk).update(created=now - timedelta(hours=5))
+    _fault("a queued run the queue lost")
+    out = StringIO()
+    call_command("reap_stale_runs", stdout=out)
+    assert "1 stale run(s) marked failed" in out.getvalue()
+    lost.refresh_from_db()
+    waiting.refresh_from_db()
+    assert lost.status == "failed" and "no worker started" in lost.error
+    assert waiting.status == "queued"  # a busy queue is not a lost one
+    call_command("reap_stale_runs", "--queued-hours=4", stdout=out)
+    waiting.refresh_from_db()
+    assert waiting.status == "failed"
