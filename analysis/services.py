@@ -6,12 +6,14 @@ import hashlib
 import json
 import logging
 import shutil
+import threading
+import time
 import traceback
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -93,16 +95,74 @@ def _enqueue(*, run_id: int, kind: str) -> None:
         raise RunQueueUnavailable(QUEUE_DOWN) from exc
 
 
-def _progress_reporter(run_id: int):
-    def report(percent: int, message: str = "") -> None:
-        now = timezone.now()
-        updated = AnalysisRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-            progress=max(0, min(100, int(percent))), progress_message=message[:300], heartbeat=now
+class RunMonitor:
+    """A running analysis's link to its row: progress, cancellation and heartbeats.
+
+    Called as ``monitor(percent, message)`` it is the runner's progress callback (it raises
+    ``RunCancelled`` once the run is no longer running). ``check()`` is the cheap cancellation
+    checkpoint handed to long engine loops (``analysis.runners.checkpoint``): it reads the
+    status at most every ``RUN_CANCEL_POLL_SECONDS``, so a loop may call it every iteration.
+    Used as a context manager it also beats the heartbeat from a thread every
+    ``RUN_HEARTBEAT_SECONDS``, so a step that reports nothing for long is not reaped. Inside
+    a transaction (tests) the thread is not started: it could not see the uncommitted row.
+    """
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.poll_seconds = float(getattr(settings, "RUN_CANCEL_POLL_SECONDS", 0.5))
+        self.heartbeat_seconds = float(getattr(settings, "RUN_HEARTBEAT_SECONDS", 30))
+        self._next_poll = time.monotonic() + self.poll_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __call__(self, percent: int, message: str = "") -> None:
+        updated = AnalysisRun.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
+            progress=max(0, min(100, int(percent))),
+            progress_message=message[:300],
+            heartbeat=timezone.now(),
         )
+        self._next_poll = time.monotonic() + self.poll_seconds
         if not updated:
             raise RunCancelled()
 
-    return report
+    def check(self) -> None:
+        if time.monotonic() < self._next_poll:
+            return
+        self._next_poll = time.monotonic() + self.poll_seconds
+        try:
+            status = (
+                AnalysisRun.objects.filter(pk=self.run_id).values_list("status", flat=True).first()
+            )
+        except DatabaseError:  # a busy or lost database: the next poll asks again
+            logger.warning("run %s: cancellation poll failed", self.run_id, exc_info=True)
+            return
+        if status is not None and status != RunStatus.RUNNING:
+            raise RunCancelled()
+
+    def __enter__(self) -> RunMonitor:
+        if not connection.in_atomic_block:
+            self._thread = threading.Thread(
+                target=self._beat, name=f"run-{self.run_id}-heartbeat", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(self.heartbeat_seconds):
+                try:
+                    AnalysisRun.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
+                        heartbeat=timezone.now()
+                    )
+                except DatabaseError:  # the reaper's threshold allows missing a few beats
+                    logger.warning("run %s: heartbeat failed", self.run_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
 
 
 def analysis_execute(*, run_id: int) -> AnalysisRun:
@@ -114,7 +174,8 @@ def analysis_execute(*, run_id: int) -> AnalysisRun:
     if not claimed:
         return run  # cancelled before it started, or already taken
     try:
-        result = runner_for(run.kind)(run.params, _progress_reporter(run.pk))
+        with RunMonitor(run.pk) as monitor:
+            result = runner_for(run.kind)(run.params, monitor)
     except RunCancelled:
         return AnalysisRun.objects.get(pk=run_id)
     except (RunInputError, LibraryCorrupt) as exc:

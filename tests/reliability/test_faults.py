@@ -436,3 +436,125 @@ def test_the_reaper_fails_queued_runs_no_worker_started_after_a_generous_wait(wo
     call_command("reap_stale_runs", "--queued-hours=4", stdout=out)
     waiting.refresh_from_db()
     assert waiting.status == "failed"
+
+
+# --- cancelling reaches the computation; heartbeats keep coming ---------------------------
+
+
+# The in-memory SQLite test database is shared between threads with table locks that do not
+# wait: a read in one thread while another writes fails at once ("database table is locked").
+# So these tests learn that the run started from the worker thread itself, not by polling,
+# and retry their own few statements.
+
+
+def _execute_in_thread(run_id: int, monkeypatch) -> tuple:
+    """analysis_execute in a worker thread; returns the thread and a dict it fills."""
+    import threading
+
+    from analysis import services
+
+    out: dict = {"running": threading.Event()}
+
+    class Monitor(services.RunMonitor):
+        def __enter__(self):
+            out["running"].set()
+            return super().__enter__()
+
+    monkeypatch.setattr(services, "RunMonitor", Monitor)
+
+    def work():
+        try:
+            out["status"] = services.analysis_execute(run_id=run_id).status
+        finally:
+            out["ended"] = time.monotonic()
+            connection.close()
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    assert out["running"].wait(timeout=60), "the run never started"
+    return thread, out
+
+
+def _retried(statement):
+    from django.db import OperationalError
+
+    for _ in range(50):
+        try:
+            return statement()
+        except OperationalError:
+            time.sleep(0.01)
+    return statement()
+
+
+def _cancel_and_time(run_id: int, thread, out: dict) -> float:
+    from analysis.models import AnalysisRun
+    from analysis.services import analysis_cancel
+
+    cancelled_at = time.monotonic()
+    _retried(lambda: analysis_cancel(run=AnalysisRun.objects.get(pk=run_id)))
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    return out["ended"] - cancelled_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancel_stops_a_computation_that_reports_no_progress_within_two_seconds(
+    world, slow_kind, monkeypatch
+):
+    from analysis.models import AnalysisRun
+
+    run = AnalysisRun.objects.create(kind=slow_kind, params={"compute_seconds": 60})
+    thread, out = _execute_in_thread(run.pk, monkeypatch)
+    time.sleep(0.5)
+    _fault("cancel during a long computation")
+    stopped_after = _cancel_and_time(run.pk, thread, out)
+    print(f"the computation stopped {stopped_after:.3f} s after the cancel")
+    assert stopped_after < 2.0, f"the computation went on for {stopped_after:.1f} s"
+    assert AnalysisRun.objects.get(pk=run.pk).status == "cancelled"
+    assert out["status"] == "cancelled"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancel_stops_a_long_gsea_within_two_seconds(django_user_model, monkeypatch):
+    from analysis.models import AnalysisRun
+    from analysis.services import analysis_submit
+    from tests.analysis import interpret_data
+
+    interpret_data.load_genes()
+    interpret_data.load_genesets("hallmark", "kegg-2016")
+    rng = np.random.default_rng(0)
+    symbols = sorted({g for s in interpret_data.gmt("kegg-2016") for g in s.genes})
+    query = {"genes": symbols, "logFC": rng.standard_normal(len(symbols)).round(4).tolist()}
+    params = {"source": {"query": query}, "genesets": ["kegg-2016", "hallmark"], "n_perm": 10000}
+    with pytest.MonkeyPatch.context() as patch:  # queue it, but let this test's thread run it
+        patch.setattr("analysis.services._enqueue", lambda **kw: None)
+        user = django_user_model.objects.create_user("gsea-user", password="pw-gsea-12345")
+        run = analysis_submit(user=user, kind="gsea", params=params)
+    thread, out = _execute_in_thread(run.pk, monkeypatch)
+    time.sleep(1.5)  # well inside the permutations (this GSEA takes minutes)
+    _fault("cancel during GSEA")
+    stopped_after = _cancel_and_time(run.pk, thread, out)
+    print(f"GSEA stopped {stopped_after:.3f} s after the cancel")
+    assert stopped_after < 2.0, f"GSEA went on for {stopped_after:.1f} s after the cancel"
+    assert AnalysisRun.objects.get(pk=run.pk).status == "cancelled"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_heartbeats_keep_coming_during_a_long_silent_step(world, slow_kind, settings, monkeypatch):
+    from analysis.models import AnalysisRun
+    from analysis.services import runs_reap_stale
+
+    settings.RUN_HEARTBEAT_SECONDS = 0.2
+    run = AnalysisRun.objects.create(kind=slow_kind, params={"silent_seconds": 3})
+    thread, out = _execute_in_thread(run.pk, monkeypatch)
+    started, beats = time.monotonic(), set()
+    while time.monotonic() - started < 2.0:  # then stay away while the worker finishes
+        beats.add(_retried(lambda: AnalysisRun.objects.get(pk=run.pk).heartbeat))
+        time.sleep(0.1)
+    reaped = _retried(lambda: runs_reap_stale(stale_after=timedelta(seconds=1)))
+    thread.join()
+    _fault("a long step that reports no progress")
+    assert reaped == 0, "the reaper failed a healthy run 2 s into a silent step"
+    assert len(beats) >= 5, f"only {len(beats)} distinct heartbeats in 2 s of a silent step"
+    assert out["status"] == "succeeded"
+    assert AnalysisRun.objects.get(pk=run.pk).status == "succeeded"
