@@ -259,6 +259,24 @@ def test_a_query_after_a_mapped_file_was_truncated_gets_the_clear_503(world, cli
     assert "yq.npy" in response.json()["detail"]
 
 
+def test_a_run_on_a_library_truncated_after_mapping_fails_with_the_store_message(world):
+    from django.test import TestCase
+
+    from analysis.services import analysis_submit
+
+    assert np.asarray(io.library_open(slug="public-lib").layouts["y"]).sum() is not None
+    with (_version_dir("public-lib") / "yq.npy").open("r+b") as fh:
+        fh.truncate(io.PAGE)  # as the worker-side SIGBUS was provoked
+    _fault("library truncated under a run's worker")
+    params = {"source": {"query": QUERY["query"]}, "library": "public-lib", "metric": "pearson"}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        run = analysis_submit(user=world.users["owner"], kind="connectivity", params=params)
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert "yq.npy" in run.error and "re-import" in run.error
+    assert not run.error.startswith("internal error")
+
+
 def _precompute(slug: str) -> None:
     call_command("precompute_connections", slug, "--top", "3", "--block", "4", stdout=StringIO())
 
