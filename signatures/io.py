@@ -469,11 +469,15 @@ def library_open(*, slug: str) -> LibraryMatrices:
     drops the cached maps and the library is opened again: a repaired store is served, a
     damaged one raises ``LibraryCorrupt``. A truncation after this check, while the caller
     reads, is not caught (see docs/store.md)."""
-    matrices = _library_map(slug)
-    if _files_changed(matrices.files):
-        _library_map.cache_clear()
-        matrices = _library_map(slug)
+    matrices = _library_map(slug, _GENERATION.get(slug, 0))
+    if _files_changed(matrices.files):  # map this library afresh, keep the others' maps
+        _GENERATION[slug] = _GENERATION.get(slug, 0) + 1
+        matrices = _library_map(slug, _GENERATION[slug])
     return matrices
+
+
+#: slug -> how many times its files changed under this process (part of the cache key).
+_GENERATION: dict[str, int] = {}
 
 
 def _files_changed(files: tuple[tuple[Path, int, int], ...]) -> bool:
@@ -497,8 +501,9 @@ def _identities(path: Path, manifest: dict) -> tuple[tuple[Path, int, int], ...]
 
 
 @lru_cache(maxsize=64)
-def _library_map(slug: str) -> LibraryMatrices:
-    """Memory-map the current version of a library after checking it against its manifest."""
+def _library_map(slug: str, generation: int) -> LibraryMatrices:
+    """Memory-map the current version of a library after checking it against its manifest
+    (``generation`` only keys the cache)."""
     version, path = _current_path(slug)
     manifest = _read_manifest(path)
     total = sum(entry["bytes"] for entry in manifest["files"].values())

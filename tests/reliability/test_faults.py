@@ -277,6 +277,20 @@ def test_a_run_on_a_library_truncated_after_mapping_fails_with_the_store_message
     assert not run.error.startswith("internal error")
 
 
+def test_a_damaged_library_is_mapped_afresh_alone_and_served_again_once_repaired(world):
+    public, draft = io.library_open(slug="public-lib"), io.library_open(slug="draft-lib")
+    target = _version_dir("public-lib") / "logfc.npy"
+    saved = target.read_bytes()
+    target.write_bytes(saved[: io.PAGE])  # truncated in place
+    with pytest.raises(io.LibraryCorrupt, match="logfc.npy"):
+        io.library_open(slug="public-lib")
+    assert io.library_open(slug="draft-lib") is draft  # its maps are kept, not re-checked
+    target.write_bytes(saved)  # e.g. restored from a backup: no restart needed
+    repaired = io.library_open(slug="public-lib")
+    assert repaired is not public
+    assert np.array_equal(np.asarray(repaired.logfc), np.asarray(public.logfc))
+
+
 def _precompute(slug: str) -> None:
     call_command("precompute_connections", slug, "--top", "3", "--block", "4", stdout=StringIO())
 
