@@ -9,6 +9,7 @@ rows, with as little work per request as it can (the API answers in milliseconds
 from __future__ import annotations
 
 import math
+import zipfile
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
@@ -18,9 +19,13 @@ from django.db import connections, router
 from analysis.engine.fastconn import fast_connectivity
 from analysis.engine.query import ParsedQuery, QueryError, parse_query
 from lib.derived import derived
-from signatures.io import library_open
+from signatures.io import LibraryCorrupt, library_open
 from signatures.models import Gene, Signature, SignatureLibrary
 from signatures.selectors import signature_annotation_rows
+
+
+class ConnectionsNotComputed(FileNotFoundError):
+    """The library's connections were never precomputed (``manage.py precompute_connections``)."""
 
 
 def resolve_genes(identifiers: Iterable[str]) -> dict[str, int]:
@@ -227,17 +232,26 @@ def connectivity_query(
 
 
 def signature_connections(*, signature: Signature, k: int = 100) -> dict:
-    """The precomputed top positive/negative connections of a signature (precompute_connections)."""
+    """The precomputed top positive/negative connections of a signature (precompute_connections).
+
+    Raises ``ConnectionsNotComputed``; ``FileNotFoundError`` or ``LibraryCorrupt`` when the
+    library's store is missing or damaged (its connections file included)."""
     matrices = library_open(slug=signature.library.slug)
     path = matrices.path / "connections.npz"
     if not path.exists():
-        raise FileNotFoundError(
+        raise ConnectionsNotComputed(
             f"connections of library {signature.library.slug!r} are not computed; run "
             "manage.py precompute_connections"
         )
-    with np.load(path) as stored:
-        j = matrices.column(signature.accession)
-        parts = {name: stored[name][j][:k] for name in ("pos_idx", "pos_r", "neg_idx", "neg_r")}
+    try:
+        with np.load(path) as stored:
+            j = matrices.column(signature.accession)
+            parts = {n: stored[n][j][:k] for n in ("pos_idx", "pos_r", "neg_idx", "neg_r")}
+    except (OSError, EOFError, ValueError, KeyError, IndexError, zipfile.BadZipFile) as exc:
+        raise LibraryCorrupt(
+            f"the connections file {path} is damaged ({exc}); run manage.py "
+            "precompute_connections again"
+        ) from None
     ids = matrices.signature_ids
     return {
         "signature": signature.accession,

@@ -35,6 +35,20 @@ class RunResult:
 
 ProgressFn = Callable[[int, str], None]
 Runner = Callable[[dict, ProgressFn], RunResult]
+
+
+def _never_cancelled() -> None:
+    return None
+
+
+def checkpoint(progress: ProgressFn) -> Callable[[], None]:
+    """The cancellation check to hand to a long engine loop (``check=``): it raises
+    ``RunCancelled`` once the run was cancelled and is cheap enough (it reads the run's status
+    at most a few times a second) to be called at every iteration. A no-op when ``progress``
+    is a plain function (a runner called outside ``analysis_execute``)."""
+    return getattr(progress, "check", _never_cancelled)
+
+
 Validator = Callable[[dict], dict]
 
 # What a run's parameters may point at, each checked against its submitter by the validator

@@ -26,7 +26,7 @@ ACCESSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,59}$")
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did: ``status`` is created, updated or unchanged."""
+    """What an import did: ``status`` is created, updated, repaired or unchanged."""
 
     obj: object
     status: str

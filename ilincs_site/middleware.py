@@ -1,5 +1,8 @@
 """When the database is unreachable, answer 503 with a clear page instead of a 500 trace.
 
+The same middleware answers ``ilincs_site.errors.ServiceUnavailable`` (the task queue down, a
+library's files damaged), raised by any view, with a 503 that carries its message.
+
 Catches ``OperationalError`` and ``InterfaceError`` raised by views (``process_exception``) and
 by the middleware below this one (session, auth: Django turns their exceptions into a 500
 response after sending ``got_request_exception``, which is where they are recognised). The
@@ -19,6 +22,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 
+from ilincs_site.errors import ServiceUnavailable
+
 logger = logging.getLogger(__name__)
 
 DB_ERRORS = (OperationalError, InterfaceError)
@@ -30,12 +35,12 @@ MESSAGE = (
 _FLAG = "_portal_database_unavailable"
 
 
-def database_unavailable_response(request) -> HttpResponse:
-    """The 503 answer: JSON under /api/, an HTML page elsewhere."""
+def database_unavailable_response(request, message: str = MESSAGE, **page) -> HttpResponse:
+    """The 503 answer: JSON under /api/, an HTML page elsewhere (``page``: its title)."""
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": MESSAGE}, status=503)
+        response = JsonResponse({"detail": message}, status=503)
     else:
-        html = loader.get_template("503.html").render({"message": MESSAGE})
+        html = loader.get_template("503.html").render({"message": message, **page})
         response = HttpResponse(html, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
@@ -64,6 +69,11 @@ class DatabaseUnavailableMiddleware:
         return response
 
     def process_exception(self, request, exception):
+        if isinstance(exception, ServiceUnavailable):
+            logger.warning("service unavailable for %s: %s", request.path, exception)
+            return database_unavailable_response(
+                request, str(exception), title=exception.title, submitted=True
+            )
         if not isinstance(exception, DB_ERRORS):
             return None
         logger.warning("database unavailable for %s: %s", request.path, exception)

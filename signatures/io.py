@@ -8,7 +8,10 @@ Public API (other apps call only these):
 
 - ``LibraryWriter(slug=..., genes=..., n_signatures=..., has_pvalues=...)``: ``add_block`` columns
   in order, then ``commit()`` -> version (content hash); ``abort()`` on error.
-- ``library_open(slug=...)`` -> ``LibraryMatrices`` (read-only memory maps, cached per process).
+- ``library_open(slug=...)`` -> ``LibraryMatrices`` (read-only memory maps, cached per process;
+  every call first checks, one ``stat`` per file, that the mapped files still have the size
+  and inode they had when mapped, so a truncated file is ``LibraryCorrupt``, not a SIGBUS).
+- ``library_check(slug=..., version=..., full=...)``: sizes and headers (``full``: every hash).
 - ``library_verify(slug=...)``: re-hash every file of the current version.
 - ``library_delete(slug=...)``.
 
@@ -30,8 +33,10 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import shutil
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +44,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
+from ilincs_site.errors import ServiceUnavailable
 from lib.layouts import derive_block
 
 FORMAT_VERSION = 5
@@ -50,6 +56,8 @@ P_FLOOR = float(np.finfo(np.float32).tiny)
 #: Libraries whose files total at most this many bytes are fully re-hashed on every open;
 #: larger ones get size, header and small-file hash checks (``library_verify`` does it all).
 FULL_VERIFY_BYTES = 512 * 1024 * 1024
+#: Files of at most this many bytes are re-hashed at every check, whatever the library's size.
+_SMALL_FILE_BYTES = 16 * 1024 * 1024
 RAW = ("genes.npy", "signatures.json", "logfc.npy", "pvalue.npy")
 #: int8 gene-major screening layouts (stored as ``<name>q.npy``): logFC, −log10 p, extreme.
 LAYOUTS = ("y", "b", "e")
@@ -58,8 +66,12 @@ MOMENTS = ("n", "by_sum", "by2_sum") + tuple(
 )
 
 
-class LibraryCorrupt(RuntimeError):
-    """A stored library file does not match its manifest (size, header or hash)."""
+class LibraryCorrupt(ServiceUnavailable):
+    """A stored library file does not match its manifest (size, header or hash).
+
+    A view that does not catch it answers a 503 with its message (``ilincs_site.middleware``)."""
+
+    title = "A signature library's stored files are damaged"
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,6 +106,8 @@ class LibraryMatrices:
     ext_value: np.ndarray | None = None
     n_extreme: int = N_EXTREME
     p_floor: float = P_FLOOR
+    #: (path, inode, bytes) of every file when it was mapped: ``library_open`` re-checks them.
+    files: tuple[tuple[Path, int, int], ...] = ()
 
     @property
     def n_signatures(self) -> int:
@@ -206,7 +220,12 @@ class LibraryWriter:
             self._pvalue[start:stop] = p.T
         self._ids.extend(str(s) for s in signature_ids)
 
-    def commit(self) -> str:
+    def commit(self, *, verify: bool = False) -> str:
+        """Make the written columns the library's current version and return it.
+
+        When the version directory already exists (identical content), its files are checked
+        (sizes and headers; every hash with ``verify``) and a damaged one is replaced by the
+        files just written, keeping its precomputed connections if they are intact."""
         if len(self._ids) != self.n_signatures:
             raise ValueError(f"{len(self._ids)} columns written, {self.n_signatures} announced")
         if len(set(self._ids)) != len(self._ids):
@@ -220,14 +239,14 @@ class LibraryWriter:
         hashes = _raw_hashes(self.tmp)
         version = _content_hash(hashes)
         final = self.root / version
-        if final.exists():
+        if final.exists() and not _version_damaged(final, full=verify):
             shutil.rmtree(self.tmp)
         else:
             _derive_layouts(self.tmp, n_genes=len(self.genes), has_p=self.has_pvalues)
             _write_manifest(
                 self.tmp, slug=self.slug, version=version, has_p=self.has_pvalues, known=hashes
             )
-            self.tmp.rename(final)
+            _replace_version(self.tmp, final)
         _write_current(self.root, version)
         library_open.cache_clear()
         return version
@@ -236,6 +255,35 @@ class LibraryWriter:
         self.__dict__.pop("_logfc", None)
         self.__dict__.pop("_pvalue", None)
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _version_damaged(path: Path, *, full: bool) -> bool:
+    try:
+        _check_files(path, _read_manifest(path), full=full)
+    except LibraryCorrupt:
+        return True
+    return False
+
+
+def _replace_version(new: Path, final: Path) -> None:
+    """Move ``new`` to ``final``; a damaged ``final`` is moved aside first (processes that
+    mapped its files keep their inodes until they notice, see ``library_open``)."""
+    if final.exists():
+        kept = final / "connections.npz"
+        if kept.exists() and _zip_intact(kept):
+            shutil.copy2(kept, new / "connections.npz")
+        damaged = final.with_name(f".damaged-{uuid.uuid4().hex}")
+        final.rename(damaged)
+        shutil.rmtree(damaged, ignore_errors=True)
+    new.rename(final)
+
+
+def _zip_intact(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def _raw_hashes(directory: Path) -> dict[str, str]:
@@ -342,20 +390,26 @@ def _write_current(root: Path, version: str) -> None:
 
 
 def _check_files(path: Path, manifest: dict, *, full: bool) -> None:
+    """Sizes and headers of every file first (cheap: a truncated store fails fast), then the
+    sha256 of the small files, or of every file with ``full``."""
     for name, entry in manifest["files"].items():
         file = path / name
-        if not file.exists():
-            raise LibraryCorrupt(f"library file {file} is missing")
-        if file.stat().st_size != entry["bytes"]:
+        try:
+            size = file.stat().st_size
+        except FileNotFoundError:
+            raise LibraryCorrupt(f"library file {file} is missing") from None
+        if size != entry["bytes"]:
             raise LibraryCorrupt(
-                f"library file {file} has {file.stat().st_size} bytes, the manifest says "
+                f"library file {file} has {size} bytes, the manifest says "
                 f"{entry['bytes']}: the store is damaged; re-import the library"
             )
         if "shape" in entry:
             dtype, shape, _ = _npy_header(file)
             if dtype.str != entry["dtype"] or list(shape) != entry["shape"]:
                 raise LibraryCorrupt(f"library file {file} has a header unlike its manifest")
-        if (full or entry["bytes"] <= 16 * 1024 * 1024) and _file_sha256(file) != entry["sha256"]:
+    for name, entry in manifest["files"].items():
+        file = path / name
+        if (full or entry["bytes"] <= _SMALL_FILE_BYTES) and _file_sha256(file) != entry["sha256"]:
             raise LibraryCorrupt(
                 f"library file {file} does not match its sha256 in the manifest: the store is "
                 "damaged; re-import the library"
@@ -394,13 +448,67 @@ def library_stored(*, slug: str, version: str) -> bool:
     return current == version
 
 
-@lru_cache(maxsize=64)
+def library_check(*, slug: str, version: str, full: bool = False) -> None:
+    """Raise ``LibraryCorrupt`` unless ``version`` of the library is in service with every file
+    of its manifest present, of the right size and header, and the small files' hashes right
+    (``full``: every file's hash, as ``library_verify``)."""
+    current, path = _current_path(slug)
+    if current != version:
+        raise LibraryCorrupt(f"library {slug!r} serves version {current}, not {version}")
+    _check_files(path, _read_manifest(path), full=full)
+    if full and _content_hash(_raw_hashes(path)) != version:
+        raise LibraryCorrupt(f"library {slug!r}: the raw files no longer hash to {version}")
+
+
 def library_open(*, slug: str) -> LibraryMatrices:
-    """Memory-map the current version of a library (once per process); checks the manifest."""
+    """The current version of a library, memory-mapped once per process.
+
+    A mapped file that is later truncated would kill the process with SIGBUS at the first read
+    of a page past its new end, so every call first compares each file's inode and size with
+    those it had when mapped (one ``stat`` per file, a few microseconds in all). A changed file
+    drops the cached maps and the library is opened again: a repaired store is served, a
+    damaged one raises ``LibraryCorrupt``. A truncation after this check, while the caller
+    reads, is not caught (see docs/store.md)."""
+    matrices = _library_map(slug, _GENERATION.get(slug, 0))
+    if _files_changed(matrices.files):  # map this library afresh, keep the others' maps
+        _GENERATION[slug] = _GENERATION.get(slug, 0) + 1
+        matrices = _library_map(slug, _GENERATION[slug])
+    return matrices
+
+
+#: slug -> how many times its files changed under this process (part of the cache key).
+_GENERATION: dict[str, int] = {}
+
+
+def _files_changed(files: tuple[tuple[Path, int, int], ...]) -> bool:
+    for path, inode, size in files:
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return True
+        if st.st_ino != inode or st.st_size != size:
+            return True
+    return False
+
+
+def _identities(path: Path, manifest: dict) -> tuple[tuple[Path, int, int], ...]:
+    """(path, inode, bytes) of the checked files; the sizes are the manifest's, so a file
+    truncated between the check and this stat is seen at the next call."""
+    return tuple(
+        (path / name, os.stat(path / name).st_ino, entry["bytes"])
+        for name, entry in manifest["files"].items()
+    )
+
+
+@lru_cache(maxsize=64)
+def _library_map(slug: str, generation: int) -> LibraryMatrices:
+    """Memory-map the current version of a library after checking it against its manifest
+    (``generation`` only keys the cache)."""
     version, path = _current_path(slug)
     manifest = _read_manifest(path)
     total = sum(entry["bytes"] for entry in manifest["files"].values())
     _check_files(path, manifest, full=total <= FULL_VERIFY_BYTES)
+    files = _identities(path, manifest)
     logfc = _npy_map(path / "logfc.npy")
     pvalue = _npy_map(path / "pvalue.npy") if manifest["has_pvalues"] else None
     layouts = {  # plain ndarray views of the maps: no np.memmap overhead per row
@@ -425,16 +533,17 @@ def library_open(*, slug: str) -> LibraryMatrices:
         ext_value=np.asarray(_npy_map(kept)) if kept.exists() else None,
         n_extreme=manifest["n_extreme"],
         p_floor=manifest["p_floor"],
+        files=files,
     )
+
+
+library_open.cache_clear = _library_map.cache_clear  # type: ignore[attr-defined]
 
 
 def library_verify(*, slug: str) -> str:
     """Re-hash every file of the current version; raises LibraryCorrupt, returns the version."""
-    version, path = _current_path(slug)
-    manifest = _read_manifest(path)
-    _check_files(path, manifest, full=True)
-    if _content_hash(_raw_hashes(path)) != version:
-        raise LibraryCorrupt(f"library {slug!r}: the raw files no longer hash to {version}")
+    version, _ = _current_path(slug)
+    library_check(slug=slug, version=version, full=True)
     return version
 
 

@@ -393,10 +393,13 @@ def library_import(
     provenance: str = "",
     is_public: bool = True,
     progress: Progress | None = None,
+    verify: bool = False,
 ) -> ImportReport:
     """Create or replace a signature library: Signature rows plus the value matrices.
 
-    Re-importing identical files and options is a no-op; changed content writes a new store
+    Re-importing identical files and options is a no-op when the stored files are intact
+    (sizes and headers always, the small files' hashes, and with ``verify`` every file's
+    hash); a damaged store is rewritten ("repaired"). Changed content writes a new store
     version. Raises ``InputError`` (nothing written) on inconsistent input.
     """
     _validate_library_options(
@@ -420,12 +423,15 @@ def library_import(
     }
     digest = _library_digest(source, meta, options)
     library = SignatureLibrary.objects.filter(slug=slug).first()
+    damage = ""
     if (
         library
         and library.source_checksum == digest
         and io.library_stored(slug=slug, version=library.version)
     ):
-        return ImportReport(library, "unchanged", f"{library.n_signatures} signatures")
+        damage = _store_damage(library, verify=verify)
+        if not damage:
+            return ImportReport(library, "unchanged", f"{library.n_signatures} signatures")
     taken = (
         Signature.objects.filter(accession__in=source.signature_ids)
         .exclude(library__slug=slug)
@@ -434,7 +440,7 @@ def library_import(
     )
     if taken:
         raise InputError(f"signature {taken[0]} already belongs to library {taken[1]}")
-    status = "updated" if library else "created"
+    status = "repaired" if damage else "updated" if library else "created"
     writer = LibraryWriter(
         slug=slug,
         genes=source.genes,
@@ -464,13 +470,24 @@ def library_import(
                 library.is_public = is_public
             library.save()
             _signatures_upsert(library, source.signature_ids, meta, n_genes)
-            library.version = writer.commit()
+            library.version = writer.commit(verify=verify)
             library.save(update_fields=["version"])
     except BaseException:
         writer.abort()
         raise
     detail = f"{len(source.signature_ids)} signatures × {len(source.genes)} genes"
+    if damage:
+        detail = f"{detail}; the stored files were damaged: {damage}"
     return ImportReport(library, status, f"{detail}, version {library.version}")
+
+
+def _store_damage(library: SignatureLibrary, *, verify: bool) -> str:
+    """Why the stored files of the library's version cannot be kept ("" when they can)."""
+    try:
+        io.library_check(slug=library.slug, version=library.version, full=verify)
+    except (FileNotFoundError, io.LibraryCorrupt) as exc:
+        return str(exc)
+    return ""
 
 
 def _write_blocks(writer: LibraryWriter, source: LibrarySource, progress) -> list[int]:

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analysis.connectivity_service import (
+    ConnectionsNotComputed,
     connectivity_query,
     public_library,
     signature_connections,
@@ -144,8 +145,10 @@ class SignatureConnectionsView(APIView):
         signature = get_object_or_404(visible, accession=accession)
         try:
             result = signature_connections(signature=signature)
-        except FileNotFoundError as exc:
+        except ConnectionsNotComputed as exc:
             return _error(str(exc), status.HTTP_404_NOT_FOUND)
+        except (FileNotFoundError, LibraryCorrupt) as exc:  # as POST /api/v1/connectivity/
+            return _error(str(exc), status.HTTP_503_SERVICE_UNAVAILABLE)
         return Response(ConnectionsOutputSerializer(result).data)
 
 

@@ -17,7 +17,7 @@ are compared as strings, exactly (symbols are case-sensitive: ``gag`` in Reactom
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -212,6 +212,7 @@ def gsea_preranked(
     min_size: int = 15,
     max_size: int = 500,
     seed: int = 0,
+    check: Callable[[], None] | None = None,
 ) -> GseaResult:
     """Preranked GSEA (Subramanian et al. 2005), gene-set permutation.
 
@@ -225,7 +226,11 @@ def gsea_preranked(
     sets' non-negative null NES that are ≥ NES*) / (fraction of observed non-negative NES that
     are ≥ NES*), mirrored for negative NES, capped at 1. The leading edge is the set's genes at
     or before the peak (ES > 0) or at or after it (ES < 0).
+
+    ``check``, when given, is called between rounds of permutations and before each set's null
+    (a few milliseconds apart): whatever it raises (e.g. a cancellation) stops the computation.
     """
+    check = check or _no_check
     ranking = _ranking(scores)
     genes = ranking.index.to_numpy()
     n = len(genes)
@@ -238,15 +243,16 @@ def gsea_preranked(
             tested[term] = idx
     if not tested:
         raise ValueError("no gene set has a size within [min_size, max_size] in the ranked list")
-    rng = np.random.default_rng(seed)
-    perms = rng.permuted(np.tile(np.arange(n, dtype=np.int32), (n_perm, 1)), axis=1)
+    perms = _permutations(n, n_perm, seed, check)
     es, null = {}, {}
     for term, idx in tested.items():
+        check()
         es[term] = float(_enrichment_scores(idx[None, :], weights, n)[0])
         null[term] = _enrichment_scores(np.sort(perms[:, idx], axis=1), weights, n)
     table = _gsea_table(es, null)
     running, lead = {}, {}
     for term, idx in tested.items():
+        check()
         running[term] = _running_sum(idx, weights, n)
         lead[term] = _leading_edge(idx, running[term], es[term], genes)
     table["set_size"] = [len(tested[t]) for t in table.term]
@@ -254,6 +260,22 @@ def gsea_preranked(
     table["leading_edge"] = [";".join(lead[t]) for t in table.term]
     table = table.sort_values(["nes", "term"], ascending=[False, True], kind="stable")
     return GseaResult(table[GSEA_COLUMNS].reset_index(drop=True), ranking, running, tested)
+
+
+def _no_check() -> None:
+    return None
+
+
+def _permutations(n: int, n_perm: int, seed: int, check: Callable[[], None]) -> np.ndarray:
+    """``n_perm`` permutations of 0..n−1 (rows), the same as one ``rng.permuted`` of the tiled
+    range along axis 1, drawn in rounds of rows so that ``check`` runs between them."""
+    rng = np.random.default_rng(seed)
+    perms = np.tile(np.arange(n, dtype=np.int32), (n_perm, 1))
+    step = max(1, (1 << 20) // max(n, 1))  # ~1 M values per round
+    for start in range(0, n_perm, step):
+        check()
+        rng.permuted(perms[start : start + step], axis=1, out=perms[start : start + step])
+    return perms
 
 
 def _ranking(scores: pd.Series) -> pd.Series:

@@ -19,7 +19,7 @@ import pandas as pd
 from analysis.choices import RunKind
 from analysis.engine.enrichment import gsea_preranked, ora, ora_signature
 from analysis.interpret import gene_sets, scores_by_symbol, symbols, validate_geneset_slugs
-from analysis.runners import ProgressFn, RunInputError, RunResult, register
+from analysis.runners import ProgressFn, RunInputError, RunResult, checkpoint, register
 from analysis.signature_sources import signature_table, validate_source
 
 RANK_BY = ("auto", "logFC", "significance")
@@ -184,6 +184,7 @@ def run_gsea(params: dict, progress: ProgressFn) -> RunResult:
                 min_size=params["min_size"],
                 max_size=params["max_size"],
                 seed=params["seed"],
+                check=checkpoint(progress),
             )
         except ValueError:
             continue  # no set of this library has a testable size here

@@ -38,6 +38,12 @@ class Command(ImportCommand):
         parser.add_argument("--id-prefix", default="", help="prefix for signature accessions")
         parser.add_argument("--description", default="")
         parser.add_argument("--unpublished", action="store_true")
+        parser.add_argument(
+            "--verify",
+            action="store_true",
+            help="re-hash every stored file of an unchanged library (sizes, headers and the "
+            "small files are always checked) and rewrite the store if any is damaged",
+        )
 
     def handle(self, *args, **o):
         if o["pvalue"] and not o["logfc"]:
@@ -65,6 +71,7 @@ class Command(ImportCommand):
             description=o["description"],
             is_public=not o["unpublished"],
             progress=lambda done, total: self.progress(done, total, o["slug"]),
+            verify=o["verify"],
         )
         for note in source.notes:
             self.stdout.write(f"note: {note}")
