@@ -20,6 +20,7 @@ from analysis.runners import RunInputError
 from analysis.services import analysis_submit
 from analysis.session import remember_run, session_runs
 from analysis.views import _visible_run
+from ilincs_site.redirects import redirect_back
 from signatures.models import GeneSet, GeneSetLibrary
 from signatures.selectors import signature_list
 
@@ -79,7 +80,7 @@ def interpret_launch(request):
             request, f"{len(runs)} analyses started: " + ", ".join(f"#{r.pk}" for r in runs)
         )
         return redirect("analysis:run-list")
-    return redirect(request.META.get("HTTP_REFERER") or "/")
+    return redirect_back(request, "/")
 
 
 def _signature_for_page(request) -> tuple[pd.DataFrame | None, str]:

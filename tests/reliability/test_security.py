@@ -144,3 +144,27 @@ def test_a_throttled_client_is_told_when_to_retry_and_is_served_again_then(
     assert 0 < int(retry) <= 60
     monkeypatch.setattr(SimpleRateThrottle, "timer", lambda self: 1_000_020.0 + int(retry))
     assert client.get("/api/v1/datasets/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "referer, expected",
+    [("https://evil.example/x", "/"), ("/signatures/?q=x", "/signatures/?q=x")],
+)
+def test_a_launch_that_starts_nothing_goes_back_only_to_a_page_of_this_site(
+    world, client, monkeypatch, referer, expected
+):
+    from analysis import views_interpret
+    from analysis.runners import RunInputError
+
+    def refuse(**kwargs):
+        raise RunInputError("no gene-set library")
+
+    monkeypatch.setattr(views_interpret, "analysis_submit", refuse)
+    response = client.post(
+        "/interpret/launch/",
+        {"kind": "gsea", "signature": world.public_signature.accession},
+        headers={"referer": referer},
+    )
+    assert response.status_code == 302
+    assert response.url == expected
