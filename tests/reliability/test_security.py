@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -23,9 +24,7 @@ def _production_env(tmp_path) -> dict:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "portal.example.org",
         "DJANGO_SECURE_SSL_REDIRECT": "1",
-        "DJANGO_HSTS_SECONDS": "31536000",
-        "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "1",
-        "DJANGO_HSTS_PRELOAD": "1",
+        "DJANGO_HSTS_SECONDS": "31536000",  # README: these two, nothing more, behind TLS
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
         "PORTAL_DATA_DIR": str(tmp_path / "data"),
     }
@@ -57,6 +56,33 @@ def test_the_deployment_checklist_is_clean_with_production_settings(tmp_path):
         timeout=120,
     )
     assert shown.stdout.split() == ["True", "True", "True", "True", "31536000", "False"]
+
+
+def _deploy_check(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_deployment_checklist_names_exactly_what_an_operator_turned_off(tmp_path):
+    env = {
+        **_production_env(tmp_path),
+        "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "0",
+        "DJANGO_HSTS_PRELOAD": "0",
+    }
+    check = _deploy_check(env)
+    assert check.returncode == 0, check.stderr
+    warned = sorted(set(re.findall(r"\(security\.(W\d+)\)", check.stderr + check.stdout)))
+    assert warned == ["W005", "W021"]
+    without_tls = {**_production_env(tmp_path), "DJANGO_SECURE_SSL_REDIRECT": "0"}
+    without_tls.pop("DJANGO_HSTS_SECONDS")
+    warned = re.findall(r"\(security\.(W\d+)\)", _deploy_check(without_tls).stderr)
+    assert sorted(warned) == ["W004", "W008"]  # README: what remains without TLS
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
