@@ -15,7 +15,8 @@ from tests.factories import catalogue_state
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_subset_makes_collections_and_a_curator_who_can_log_in():
+def test_the_demo_subset_makes_collections_and_a_curator_who_can_log_in(settings):
+    settings.DEBUG = True  # `make run`: the README's demo password
     call_command(
         "load_demo", "--only", "collections", "curators", "cell-lines", stdout=io.StringIO()
     )
