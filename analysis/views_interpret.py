@@ -21,6 +21,7 @@ from analysis.services import analysis_submit
 from analysis.session import remember_run, session_runs
 from analysis.views import _visible_run
 from ilincs_site.redirects import redirect_back
+from ilincs_site.throttling import throttle_posts
 from signatures.models import GeneSet, GeneSetLibrary
 from signatures.selectors import signature_list
 
@@ -50,6 +51,7 @@ def _source(request) -> dict:
 
 
 @require_POST
+@throttle_posts
 def interpret_launch(request):
     """One click from a signature page or a run: submit one or both MoA workflows, etc."""
     kind = request.POST.get("kind", "")
@@ -170,6 +172,7 @@ def signature_network(request, accession: str):
     return render(request, "analysis/enrich_network.html", context)
 
 
+@throttle_posts
 def group_analysis(request):
     """Pick signatures (from a result table, a collection or typed) and start the analysis."""
     if request.method == "POST":

@@ -157,7 +157,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_THROTTLE_CLASSES": [
         "ilincs_site.throttling.AnonRateThrottle",  # DRF's, counted per window (O(1))
-        "ilincs_site.throttling.UserRateThrottle",
+        "ilincs_site.throttling.UserOnlyRateThrottle",  # one count per request, not two
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("PORTAL_THROTTLE_ANON", default="600/minute"),
@@ -177,6 +177,28 @@ SPECTACULAR_SETTINGS = {
 }
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# One cache shared by every web and worker process, so that a rate limit (the API's
+# throttles, the analysis forms') is counted once per client, not once per worker: Redis when
+# REDIS_URL is set, else a table in the database (CACHE_TABLE, created by `migrate`).
+CACHE_TABLE = "portal_cache"
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "portal",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            # past this many entries Django deletes a third of them (the live counts too), so
+            # room for every client active in a minute; the check is a COUNT(*) per write
+            "OPTIONS": {"MAX_ENTRIES": env.int("PORTAL_CACHE_MAX_ENTRIES", default=10_000)},
+        }
+    }
 Q_CLUSTER = {
     "name": "portal",
     "workers": env.int("Q_WORKERS", default=2),
