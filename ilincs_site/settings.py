@@ -6,6 +6,7 @@ queue, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "axes",
     "catalog",
     "signatures",
     "collections_app",
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Locked-out logins (site and admin) -> a 429 page; last, as django-axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ilincs_site.urls"
@@ -119,6 +123,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Login lockout (django-axes): after PORTAL_LOGIN_FAILURE_LIMIT wrong passwords for one
+# account (from anywhere) or from one client (for any account), logins of that account or
+# from that client are refused for PORTAL_LOGIN_COOLOFF_MINUTES, even with the right
+# password; a success resets the count. Counted in the database, so shared by all workers.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("PORTAL_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("PORTAL_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "ilincs_site.throttling.client_address"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -142,6 +161,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PORTAL_MAX_UPLOAD_BYTES = env.int("PORTAL_MAX_UPLOAD_BYTES", default=200 * 1024 * 1024)
 PORTAL_MAX_UPLOAD_ROWS = env.int("PORTAL_MAX_UPLOAD_ROWS", default=100_000)
 
+_BEHIND_PROXY = not DEBUG and env.bool("DJANGO_BEHIND_TLS_PROXY", default=False)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -159,6 +179,9 @@ REST_FRAMEWORK = {
         "ilincs_site.throttling.AnonRateThrottle",  # DRF's, counted per window (O(1))
         "ilincs_site.throttling.UserOnlyRateThrottle",  # one count per request, not two
     ],
+    # Clients are told apart by REMOTE_ADDR, or behind the TLS proxy by the address that
+    # proxy appended to X-Forwarded-For (never by what the client itself wrote there).
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=1 if _BEHIND_PROXY else 0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("PORTAL_THROTTLE_ANON", default="600/minute"),
         "user": env.str("PORTAL_THROTTLE_USER", default="3000/minute"),
@@ -232,7 +255,7 @@ if not DEBUG:
         "DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=SECURE_HSTS_SECONDS > 0
     )
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=SECURE_HSTS_SECONDS > 0)
-    if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+    if _BEHIND_PROXY:
         # A reverse proxy terminates TLS and says so in X-Forwarded-Proto.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -92,3 +92,9 @@ def _too_many(request, wait: float | None) -> HttpResponse:
     response = render(request, "429.html", {"message": message}, status=429)
     response["Retry-After"] = str(seconds)
     return response
+
+
+def client_address(request) -> str:
+    """The client's address as the throttles see it (REMOTE_ADDR, or behind the TLS proxy the
+    one it appended to X-Forwarded-For): the login lockout (django-axes) uses the same."""
+    return throttling.BaseThrottle().get_ident(request)

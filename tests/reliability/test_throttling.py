@@ -70,7 +70,7 @@ def test_two_processes_draw_on_one_count(tmp_path, backend):
 
 
 @pytest.fixture
-def one_request_a_minute(monkeypatch, settings):
+def low_rate(monkeypatch, settings):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -101,7 +101,7 @@ SUBMISSIONS = [
 @pytest.mark.parametrize("role", ["anonymous", "registered"])
 @pytest.mark.parametrize("name, url, data", SUBMISSIONS, ids=[s[0] for s in SUBMISSIONS])
 def test_analysis_forms_share_the_api_rate_and_answer_429_past_it(
-    world, one_request_a_minute, role, name, url, data
+    world, low_rate, role, name, url, data
 ):
     client = Client()
     if role == "registered":
@@ -114,3 +114,13 @@ def test_analysis_forms_share_the_api_rate_and_answer_429_past_it(
     assert 0 < int(response["Retry-After"]) <= 60
     assert world.public_run.__class__.objects.count() == before  # nothing was submitted
     assert client.get(url(world)).status_code != 429  # pages themselves are not throttled
+
+
+@pytest.mark.django_db
+def test_a_client_cannot_escape_the_rate_by_writing_its_own_forwarded_for(world, low_rate):
+    client = Client()
+    codes = [
+        client.get("/api/v1/datasets/", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code
+        for i in range(3)
+    ]
+    assert codes == [200, 429, 429]

@@ -5,6 +5,7 @@ import io
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from catalog.models import CellLine, Collection, Dataset
 from catalog.storage import dataset_matrix
@@ -22,7 +23,8 @@ def test_the_demo_subset_makes_collections_and_a_curator_who_can_log_in(settings
     )
     assert Collection.objects.count() == 9
     assert all(c.description for c in Collection.objects.all())
-    curator = authenticate(username="curator", password="curator-demo")
+    request = RequestFactory().post("/accounts/login/")  # the lockout checks need one
+    curator = authenticate(request, username="curator", password="curator-demo")
     assert curator and curator.is_staff and curator.has_perm("catalog.add_dataset")
     assert CellLine.objects.get(name="MCF7").tissue
 
