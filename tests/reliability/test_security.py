@@ -194,3 +194,41 @@ def test_a_launch_that_starts_nothing_goes_back_only_to_a_page_of_this_site(
     )
     assert response.status_code == 302
     assert response.url == expected
+
+
+@pytest.mark.django_db
+def test_every_inline_script_of_a_plot_page_carries_the_policy_nonce(world, client):
+    import re
+
+    from analysis.templatetags.figures import bokeh_script
+
+    page = client.get("/")
+    policy = page["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+
+    class Request:
+        csp_nonce = "n0nce"
+
+    class Context:
+        request = Request()
+
+    script = '<script type="application/json" id="p1">{}</script>\n<script>Bokeh.go()</script>'
+    html = bokeh_script(Context(), script)
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script nonce="n0nce" type="application/json" id="p1">',
+        '<script nonce="n0nce">',
+    ]
+
+
+def test_no_template_has_an_inline_script_or_event_handler():
+    """The policy runs no inline script without the nonce: a template's scripts are files
+    (Bokeh's generated one goes through {% bokeh_script %})."""
+    import re
+
+    bad = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        text = path.read_text()
+        for pattern in (r"<script(?![^>]*\bsrc=)[^>]*>", r"\son[a-z]+\s*=", r"javascript:"):
+            bad += [f"{path.relative_to(ROOT)}: {m}" for m in re.findall(pattern, text)]
+    assert bad == []
