@@ -219,7 +219,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "ilincs_site.cache.DatabaseCache",  # Django's, with an atomic incr
             "LOCATION": CACHE_TABLE,
             # past this many entries Django deletes a third of them (the live counts too), so
             # room for every client active in a minute; the check is a COUNT(*) per write

@@ -32,13 +32,10 @@ class _WindowCounter:
         window = int(self.now // self.duration)
         self.window_end = (window + 1) * self.duration
         key = f"{self.key}:{window}"
-        if self.cache.add(key, 1, self.duration + 1):
-            return True
-        try:
+        try:  # one operation for every request of the window but its first
             count = self.cache.incr(key)
-        except ValueError:  # expired between add and incr
-            self.cache.set(key, 1, self.duration + 1)
-            count = 1
+        except ValueError:  # the window's first request (or another worker's, just now)
+            count = 1 if self.cache.add(key, 1, self.duration + 1) else self.cache.incr(key)
         return count <= self.num_requests
 
     def wait(self):

@@ -73,7 +73,7 @@ def test_two_processes_draw_on_one_count(tmp_path, backend):
 def low_rate(monkeypatch, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "ilincs_site.cache.DatabaseCache",
             "LOCATION": settings.CACHE_TABLE,
         }
     }
@@ -124,3 +124,44 @@ def test_a_client_cannot_escape_the_rate_by_writing_its_own_forwarded_for(world,
         for i in range(3)
     ]
     assert codes == [200, 429, 429]
+
+
+INCREMENTS = """
+import django
+django.setup()
+from django.core.cache import cache
+for _ in range(25):
+    cache.incr("count")
+"""
+EXPIRY = """
+import django
+django.setup()
+from django.core.cache import cache
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("SELECT expires FROM portal_cache")
+    print(cursor.fetchone()[0])
+"""
+
+
+def test_the_database_cache_counts_concurrent_increments_once_each_and_keeps_the_expiry(
+    tmp_path,
+):
+    env = _env(tmp_path)
+    _run(["manage.py", "migrate", "--noinput", "-v", "0"], env)
+    _run(
+        [
+            "-c",
+            "import django; django.setup(); from django.core.cache import cache;"
+            " cache.add('count', 0, 3600)",
+        ],
+        env,
+    )
+    expires = _run(["-c", EXPIRY], env)
+    workers = [
+        subprocess.Popen([sys.executable, "-c", INCREMENTS], cwd=ROOT, env=env) for _ in range(4)
+    ]
+    assert [worker.wait(timeout=300) for worker in workers] == [0] * 4
+    count = "import django; django.setup(); from django.core.cache import cache; print(cache.get('count'))"
+    assert _run(["-c", count], env) == "100"  # Django's get-then-set incr loses some
+    assert _run(["-c", EXPIRY], env) == expires  # Django's moves it to the 300 s default
