@@ -1,9 +1,10 @@
 """Result tables as files: TSV, CSV, Excel, and GCT for signatures.
 
-CSV and Excel are opened by spreadsheet programs, which run a cell starting with ``=``, ``+``,
-``-``, ``@`` (or a tab or carriage return) as a formula. Following OWASP's "CSV Injection"
-advice, such *text* cells are prefixed with a single quote there; numbers (``-1.5``) stay
-numbers. TSV and GCT are the machine-readable formats and keep the values exactly.
+Spreadsheet programs open every one of these (a .tsv or .gct as readily as a .csv) and run a
+cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) as a formula.
+Following OWASP's "CSV Injection" advice, such *text* cells are prefixed with a single quote in
+every format; numbers (``-1.5``) stay numbers, so a program reading the file gets the same
+values except for those text cells.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -52,7 +55,17 @@ def is_signature_table(frame: pd.DataFrame) -> bool:
 
 
 def table_tsv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(sep="\t", index=False).encode()
+    return neutralised(frame).to_csv(sep="\t", index=False).encode()
+
+
+def tsv_file_neutralised(path: str | Path) -> Iterator[bytes]:
+    """A stored TSV file's lines with every cell neutralised, the rest byte for byte."""
+    with open(path, "rb") as file:
+        for line in file:
+            body = line.rstrip(b"\r\n")
+            cells = body.decode().split("\t")
+            safe = "\t".join(neutralise(cell) for cell in cells).encode()
+            yield safe + line[len(body) :]
 
 
 def table_csv(frame: pd.DataFrame) -> bytes:
@@ -96,7 +109,8 @@ def table_gct(frame: pd.DataFrame, *, name: str) -> bytes:
         raise ValueError("only a signature (gene ids and logFC) can be written as GCT")
     id_col = "entrez" if "entrez" in frame.columns and frame["entrez"].notna().all() else "gene"
     meta = [c for c in frame.columns if c not in (id_col, "logFC")]
-    lines = ["#1.3", f"{len(frame)}\t1\t{len(meta)}\t0", "\t".join(["id", *meta, name])]
+    header = [neutralise(str(c)) for c in ["id", *meta, name]]
+    lines = ["#1.3", f"{len(frame)}\t1\t{len(meta)}\t0", "\t".join(header)]
     for row in frame.itertuples(index=False):
         values = dict(zip(frame.columns, row, strict=True))
         cells = [_gct_text(values[id_col])] + [_gct_text(values[c]) for c in meta]
@@ -110,7 +124,7 @@ def _gct_text(value) -> str:
         return "NA"
     if isinstance(value, float):
         return repr(value)
-    return str(value).replace("\t", " ")
+    return neutralise(str(value).replace("\t", " "))
 
 
 def table_download(frame: pd.DataFrame, *, fmt: str, stem: str) -> Download:

@@ -15,6 +15,7 @@ from analysis.selectors import run_summary, run_table, run_table_names
 from analysis.services import analysis_cancel, analysis_rerun
 from analysis.session import remember_run, runs_visible_to, session_runs
 from analysis.visibility import parse_run_id, run_can_edit, viewer_of
+from ilincs_site.throttling import throttle_posts
 
 PREVIEW_ROWS = 200
 
@@ -97,6 +98,7 @@ def run_cancel(request, run_id: int):
 
 
 @require_POST
+@throttle_posts
 def run_again(request, run_id: int):
     run = _editable_run(request, run_id)
     try:

@@ -22,6 +22,8 @@ from analysis.session import remember_run, session_runs
 from analysis.signature_sources import validate_source
 from analysis.views import _visible_run
 from analysis.visibility import submitting_as, viewer_of
+from ilincs_site.redirects import redirect_back
+from ilincs_site.throttling import throttle_posts
 from signatures.models import GeneSet, GeneSetLibrary
 from signatures.selectors import signature_list
 
@@ -52,6 +54,7 @@ def _source(request) -> dict:
 
 
 @require_POST
+@throttle_posts
 def interpret_launch(request):
     """One click from a signature page or a run: submit one or both MoA workflows, etc."""
     kind = request.POST.get("kind", "")
@@ -82,7 +85,7 @@ def interpret_launch(request):
             request, f"{len(runs)} analyses started: " + ", ".join(f"#{r.pk}" for r in runs)
         )
         return redirect("analysis:run-list")
-    return redirect(request.META.get("HTTP_REFERER") or "/")
+    return redirect_back(request, "/")
 
 
 def _signature_for_page(request) -> tuple[pd.DataFrame | None, str]:
@@ -179,6 +182,7 @@ def signature_network(request, accession: str):
     return render(request, "analysis/enrich_network.html", context)
 
 
+@throttle_posts
 def group_analysis(request):
     """Pick signatures (from a result table, a collection or typed) and start the analysis."""
     if request.method == "POST":

@@ -12,6 +12,7 @@ from analysis.selectors import run_table
 from analysis.services import analysis_submit
 from analysis.session import remember_run, runs_visible_to, session_runs
 from analysis.views_interpret import bokeh_context
+from ilincs_site.throttling import throttle_posts
 
 
 def _case(slug: str) -> usecases.UseCase:
@@ -38,6 +39,7 @@ def tutorial_detail(request, slug: str):
 
 
 @require_POST
+@throttle_posts
 def tutorial_step(request, slug: str, key: str):
     """Submit a step that follows from an earlier run of the same tutorial."""
     case = _case(slug)

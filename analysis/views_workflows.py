@@ -20,6 +20,7 @@ from analysis.session import remember_run, runs_visible_to, session_runs
 from analysis.uploads import UploadError, parse_upload, updown_upload, upload_summary
 from analysis.visibility import parse_run_id
 from catalog import selectors as catalog_selectors
+from ilincs_site.throttling import throttle_posts
 from signatures.selectors import signature_list
 
 SAVED_QUERY = "query_upload"
@@ -41,6 +42,7 @@ def _preset(request) -> dict | None:
     return None
 
 
+@throttle_posts
 def query_page(request):
     """Workflow 1: upload or paste a signature, check its genes, pick library and metric."""
     preset = _preset(request)
@@ -95,6 +97,7 @@ def _query_render(request, form, *, preset, saved, summary=None):
 
 
 @require_POST
+@throttle_posts
 def query_recognise(request):
     """JSON: how many genes of the file or pasted text the portal recognises."""
     try:
@@ -115,6 +118,7 @@ def _dataset(request, accession):
     return get_object_or_404(visible, accession=accession)
 
 
+@throttle_posts
 def build_page(request, accession):
     """Workflow 2: choose treatment and baseline samples by metadata and a method."""
     dataset = _dataset(request, accession)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from catalog.selectors import dataset_list
 from collections_app import selectors, services
 from collections_app.models import UserCollection
+from ilincs_site.redirects import redirect_back
 from signatures.selectors import signature_list
 
 
@@ -71,7 +72,7 @@ def collection_add(request):
             )
         except services.CollectionError as exc:
             messages.error(request, str(exc))
-            return redirect(request.META.get("HTTP_REFERER") or "collections_app:my-collections")
+            return redirect_back(request, "collections_app:my-collections")
     else:
         collection = get_object_or_404(
             UserCollection, pk=request.POST.get("collection") or 0, owner=request.user

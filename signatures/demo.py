@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -107,23 +109,44 @@ def step_collections(root: Path, log: Log) -> None:
 
 
 def step_curators(root: Path, log: Log) -> None:
+    """The demo curator: the README's password in development (DEBUG), else a random one
+    printed once; a curator who already has a password of their own keeps it."""
     group, _ = Group.objects.get_or_create(name="Curators")
     perms = Permission.objects.filter(content_type__app_label__in=CURATOR_APPS)
     missing = set(perms) - set(group.permissions.all())
     if missing:
         group.permissions.add(*missing)
     user_model = get_user_model()
-    username, password = CURATOR
+    username, known = CURATOR
     user, created = user_model.objects.get_or_create(
         username=username, defaults={"is_staff": True, "email": "curator@example.org"}
     )
-    if created or not user.check_password(password) or not user.is_staff:
+    password = _curator_password(user, created=created, known=known)
+    if password or not user.is_staff:
         user.is_staff = True
-        user.set_password(password)
+        if password:
+            user.set_password(password)
         user.save()
     if not user.groups.filter(pk=group.pk).exists():
         user.groups.add(group)
-    log(f"curator: login {username!r} ({'created' if created else 'exists'})")
+    state = "created" if created else "exists"
+    if password and not settings.DEBUG:
+        log(
+            f"curator: login {username!r} ({state}), password {password!r}: shown only now, "
+            "change it with `manage.py changepassword curator`"
+        )
+    else:
+        log(f"curator: login {username!r} ({state})")
+
+
+def _curator_password(user, *, created: bool, known: str) -> str | None:
+    """The password to set, or None to keep the current one. With DEBUG off the known demo
+    password is never set, and one left from a development load is replaced."""
+    if settings.DEBUG:
+        return known if created or not user.check_password(known) else None
+    if created or not user.has_usable_password() or user.check_password(known):
+        return secrets.token_urlsafe(15)
+    return None
 
 
 def step_genes(root: Path, log: Log) -> None:

@@ -57,6 +57,12 @@ def _isolated_data_dir(request, tmp_path_factory):
     settings.LIBRARY_STORE_DIR = data / "libraries"
     settings.MEDIA_ROOT = data / "media"
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
+    # A cache per process, so that query counts measure the view and not the throttles'
+    # shared cache; tests/reliability/test_throttling.py runs on the shared ones.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()  # and each test starts with no requests counted against the rate limits
     from signatures import io
 
     io.library_open.cache_clear()

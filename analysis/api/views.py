@@ -1,4 +1,4 @@
-from django.http import FileResponse, Http404
+from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -6,6 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from analysis.api.serializers import AnalysisRunSerializer, AnalysisSubmitSerializer
+from analysis.downloads import tsv_file_neutralised
 from analysis.runners import RunInputError
 from analysis.selectors import run_table, run_table_names
 from analysis.services import analysis_cancel, analysis_rerun, analysis_submit
@@ -96,9 +97,12 @@ class AnalysisRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if name not in run_table_names(run=run):
             raise Http404(f"no table {name!r}")
         path = f"{run.result_dir}/{name}.tsv"
-        return FileResponse(
-            open(path, "rb"), as_attachment=True, filename=f"run{run.pk}_{name}.tsv"
+        # cells a spreadsheet would run as formulas made inert, as in the HTML downloads
+        response = StreamingHttpResponse(
+            tsv_file_neutralised(path), content_type="text/tab-separated-values"
         )
+        response["Content-Disposition"] = f'attachment; filename="run{run.pk}_{name}.tsv"'
+        return response
 
 
 def _json_rows(frame) -> list[dict]:

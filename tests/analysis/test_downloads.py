@@ -48,10 +48,32 @@ def test_excel_cells_are_text_not_formulas_and_numbers_stay_numbers():
     assert [row[1] for row in cells[1:]] == [-1.5, 2.0, -0.25, None, 1.0]
 
 
-def test_tsv_keeps_values_exactly_for_programs():
+def test_tsv_cells_that_spreadsheets_would_run_as_formulas_get_a_quote():
     text = table_download(HOSTILE[["gene", "logFC"]], fmt="tsv", stem="t").content.decode()
     back = pd.read_csv(io.StringIO(text), sep="\t", keep_default_na=False)
-    assert back["gene"].tolist() == HOSTILE["gene"].tolist()
+    assert back["gene"].tolist() == [
+        '\'=HYPERLINK("http://evil","x")',
+        "'+SUM(A1)",
+        "'-2+3",
+        "'@cmd",
+        "TP53",
+    ]
+    assert back["logFC"].tolist() == ["-1.5", "2.0", "-0.25", "", "1.0"]  # numbers untouched
+
+
+def test_gct_ids_and_row_metadata_that_would_run_as_formulas_get_a_quote():
+    table = HOSTILE.assign(symbol=HOSTILE["gene"])[["gene", "symbol", "logFC"]]
+    lines = table_download(table, fmt="gct", stem="t").content.decode().splitlines()
+    rows = [line.split("\t") for line in lines[3:]]
+    assert [r[0] for r in rows] == [r[1] for r in rows]
+    assert [r[0] for r in rows] == [
+        '\'=HYPERLINK("http://evil","x")',
+        "'+SUM(A1)",
+        "'-2+3",
+        "'@cmd",
+        "TP53",
+    ]
+    assert [r[2] for r in rows] == ["-1.5", "2.0", "-0.25", "NA", "1.0"]
 
 
 def test_a_signature_round_trips_through_gct_with_its_statistics_as_row_metadata(tmp_path):

@@ -50,6 +50,14 @@ def page(browser):
         "console", lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None
     )
     page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    # Content-Security-Policy violations, whatever their console level
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda msg: (
+            page.csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
+        ),
+    )
     yield page
     context.close()
 

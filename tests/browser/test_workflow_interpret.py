@@ -52,6 +52,7 @@ def test_signature_page_to_enrichment_to_pathway_page(live_server, page, demo):
     assert "HALLMARK_" in page.content()
     screenshot(page, "workflow3_pathway")
     print(f"signature page -> enrichment -> pathway: {time.monotonic() - started:.1f} s")
+    assert page.csp_violations == []
     assert page.console_errors == []
 
 
@@ -81,4 +82,5 @@ def test_group_analysis_and_a_shared_collection(live_server, page, demo):
     page.wait_for_load_state()
     assert VORINOSTAT in page.content()
     screenshot(page, "workflow5_collection")
+    assert page.csp_violations == []
     assert page.console_errors == []

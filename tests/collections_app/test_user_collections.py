@@ -75,3 +75,20 @@ def test_a_collection_name_must_be_new(client, ann):
     UserCollection.objects.create(owner=ann, name="mine")
     response = client.post("/my/collections/", {"name": "mine"}, follow=True)
     assert b"already have a collection named" in response.content
+
+
+@pytest.mark.parametrize(
+    "referer, expected",
+    [
+        ("https://evil.example/phish", "/my/collections/"),
+        ("//evil.example/phish", "/my/collections/"),
+        ("http://testserver/signatures/?q=HDAC", "http://testserver/signatures/?q=HDAC"),
+    ],
+)
+def test_a_failed_add_goes_back_only_to_a_page_of_this_site(client, ann, referer, expected):
+    UserCollection.objects.create(owner=ann, name="mine")
+    response = client.post(
+        "/my/collections/add/", {"new_name": "mine"}, headers={"referer": referer}
+    )
+    assert response.status_code == 302
+    assert response.url == expected

@@ -373,7 +373,7 @@ def test_bad_counts_or_groups_stop_signature_building_with_one_line(
 HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+cmd|' /C calc'!A0", "@SUM(A1:A9)", "-2+3"]
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "tsv", "gct"])
 def test_downloaded_spreadsheets_never_start_a_text_cell_with_a_formula(world, client, fmt):
     run = world.public_run
     table = "gene\tlogFC\n" + "".join(f"{name}\t-1.5\n" for name in HOSTILE)
@@ -383,11 +383,27 @@ def test_downloaded_spreadsheets_never_start_a_text_cell_with_a_formula(world, c
     assert response.status_code == 200
     if fmt == "csv":
         cells = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
-    else:
+    elif fmt == "xlsx":
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
         cells = [[str(a), str(b)] for a, b in sheet.iter_rows(min_row=2, values_only=True)]
+    elif fmt == "tsv":
+        cells = list(csv.reader(io.StringIO(response.content.decode()), delimiter="\t"))[1:]
+    else:  # gct: three header lines, then id, logFC
+        cells = [line.split("\t") for line in response.content.decode().splitlines()[3:]]
     assert [gene for gene, _ in cells] == ["'" + name for name in HOSTILE]
     assert {float(value) for _, value in cells} == {-1.5}  # numbers stay numbers
+
+
+def test_the_api_table_download_never_starts_a_text_cell_with_a_formula(world, client):
+    run = world.public_run
+    table = "gene\tlogFC\n" + "".join(f"{name}\t-1.5\n" for name in HOSTILE)
+    (Path(run.result_dir) / "scores.tsv").write_text(table)
+    response = client.get(f"/api/v1/analyses/{run.pk}/download/scores/")
+    _count("downloads")
+    assert response.status_code == 200
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0] == "gene\tlogFC"
+    assert [line.split("\t") for line in lines[1:]] == [["'" + n, "-1.5"] for n in HOSTILE]
 
 
 def test_running_again_a_run_whose_inputs_are_gone_is_refused_with_a_reason(world, client, state):

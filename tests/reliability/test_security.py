@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -23,9 +24,7 @@ def _production_env(tmp_path) -> dict:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "portal.example.org",
         "DJANGO_SECURE_SSL_REDIRECT": "1",
-        "DJANGO_HSTS_SECONDS": "31536000",
-        "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "1",
-        "DJANGO_HSTS_PRELOAD": "1",
+        "DJANGO_HSTS_SECONDS": "31536000",  # README: these two, nothing more, behind TLS
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
         "PORTAL_DATA_DIR": str(tmp_path / "data"),
     }
@@ -57,6 +56,33 @@ def test_the_deployment_checklist_is_clean_with_production_settings(tmp_path):
         timeout=120,
     )
     assert shown.stdout.split() == ["True", "True", "True", "True", "31536000", "False"]
+
+
+def _deploy_check(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_deployment_checklist_names_exactly_what_an_operator_turned_off(tmp_path):
+    env = {
+        **_production_env(tmp_path),
+        "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "0",
+        "DJANGO_HSTS_PRELOAD": "0",
+    }
+    check = _deploy_check(env)
+    assert check.returncode == 0, check.stderr
+    warned = sorted(set(re.findall(r"\(security\.(W\d+)\)", check.stderr + check.stdout)))
+    assert warned == ["W005", "W021"]
+    without_tls = {**_production_env(tmp_path), "DJANGO_SECURE_SSL_REDIRECT": "0"}
+    without_tls.pop("DJANGO_HSTS_SECONDS")
+    warned = re.findall(r"\(security\.(W\d+)\)", _deploy_check(without_tls).stderr)
+    assert sorted(warned) == ["W004", "W008"]  # README: what remains without TLS
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
@@ -144,3 +170,65 @@ def test_a_throttled_client_is_told_when_to_retry_and_is_served_again_then(
     assert 0 < int(retry) <= 60
     monkeypatch.setattr(SimpleRateThrottle, "timer", lambda self: 1_000_020.0 + int(retry))
     assert client.get("/api/v1/datasets/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "referer, expected",
+    [("https://evil.example/x", "/"), ("/signatures/?q=x", "/signatures/?q=x")],
+)
+def test_a_launch_that_starts_nothing_goes_back_only_to_a_page_of_this_site(
+    world, client, monkeypatch, referer, expected
+):
+    from analysis import views_interpret
+    from analysis.runners import RunInputError
+
+    def refuse(**kwargs):
+        raise RunInputError("no gene-set library")
+
+    monkeypatch.setattr(views_interpret, "analysis_submit", refuse)
+    response = client.post(
+        "/interpret/launch/",
+        {"kind": "gsea", "signature": world.public_signature.accession},
+        headers={"referer": referer},
+    )
+    assert response.status_code == 302
+    assert response.url == expected
+
+
+@pytest.mark.django_db
+def test_every_inline_script_of_a_plot_page_carries_the_policy_nonce(world, client):
+    import re
+
+    from analysis.templatetags.figures import bokeh_script
+
+    page = client.get("/")
+    policy = page["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+
+    class Request:
+        csp_nonce = "n0nce"
+
+    class Context:
+        request = Request()
+
+    script = '<script type="application/json" id="p1">{}</script>\n<script>Bokeh.go()</script>'
+    html = bokeh_script(Context(), script)
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script nonce="n0nce" type="application/json" id="p1">',
+        '<script nonce="n0nce">',
+    ]
+
+
+def test_no_template_has_an_inline_script_or_event_handler():
+    """The policy runs no inline script without the nonce: a template's scripts are files
+    (Bokeh's generated one goes through {% bokeh_script %})."""
+    import re
+
+    bad = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        text = path.read_text()
+        for pattern in (r"<script(?![^>]*\bsrc=)[^>]*>", r"\son[a-z]+\s*=", r"javascript:"):
+            bad += [f"{path.relative_to(ROOT)}: {m}" for m in re.findall(pattern, text)]
+    assert bad == []
