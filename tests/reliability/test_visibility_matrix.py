@@ -19,7 +19,7 @@ from analysis.services import analysis_submit
 from catalog.models import Sample
 from ilincs_site.permissions import Role
 from signatures.models import GeneSet, GeneSetLibrary
-from tests.reliability.conftest import N_GENES, PASSWORD
+from tests.reliability.conftest import N_GENES
 
 pytestmark = pytest.mark.django_db
 
@@ -213,7 +213,7 @@ def test_a_page_coloured_by_a_public_run_does_not_read_its_private_source(world,
 def _client(world, persona) -> Client:
     client = Client()
     if world.users[persona] is not None:
-        assert client.login(username=world.users[persona].username, password=PASSWORD)
+        client.force_login(world.users[persona])
     return client
 
 
