@@ -19,6 +19,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 
+from ilincs_site.parsers import too_large_message
+
 logger = logging.getLogger(__name__)
 
 DB_ERRORS = (OperationalError, InterfaceError)
@@ -71,26 +73,37 @@ class DatabaseUnavailableMiddleware:
 
 
 class UploadSizeLimitMiddleware:
-    """Refuses a request body larger than ``PORTAL_MAX_UPLOAD_BYTES`` before reading it (413)."""
+    """Refuses an oversized request body before reading it (413): a file upload (multipart)
+    over ``PORTAL_MAX_UPLOAD_BYTES``, any other body (JSON, form fields) over
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (``PORTAL_MAX_REQUEST_BYTES``). Bodies without a
+    Content-Length are bounded where they are read (``ilincs_site.parsers.read_body``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        limit = settings.PORTAL_MAX_UPLOAD_BYTES
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > limit:
+        if request.content_type == "multipart/form-data":
+            limit = settings.PORTAL_MAX_UPLOAD_BYTES
             message = (
                 f"The upload is {length:,} bytes; the portal accepts at most {limit:,} bytes "
                 "per upload. Remove unneeded columns or rows, or ask a curator to import it."
             )
-            status = 413
-            if request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
-                "application/json"
-            ):
-                return JsonResponse({"detail": message, "error": message}, status=status)
-            return HttpResponse(message, status=status, content_type="text/plain")
+        else:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            message = too_large_message(length, limit or 0)
+        if limit is not None and length > limit:
+            return too_large_response(request, message)
         return self.get_response(request)
+
+
+def too_large_response(request, message: str) -> HttpResponse:
+    """413: JSON under /api/ or when JSON is asked for, plain text elsewhere."""
+    if request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
+        "application/json"
+    ):
+        return JsonResponse({"detail": message, "error": message}, status=413)
+    return HttpResponse(message, status=413, content_type="text/plain")

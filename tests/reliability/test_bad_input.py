@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -69,6 +70,12 @@ UPLOADS = [
     ("old excel", "sig.xls", b"\xd0\xcf\x11\xe0rest", ".xlsx"),
     ("damaged xlsx", "sig.xlsx", b"PK\x03\x04 not really a zip", "damaged"),
     ("zip bomb xlsx", "sig.xlsx", zip_bomb(), "unpacks to"),
+    (
+        "GCT row short",
+        "sig.gct",
+        b"#1.2\n2\t2\nName\tDesc\tA\tB\nRELG1\tx\t1\t2\nRELG2\n",
+        "fields",
+    ),
 ]
 
 
@@ -136,6 +143,18 @@ def test_an_upload_over_the_row_limit_is_refused(client, state, settings):
 # --- connectivity API -------------------------------------------------------------------------
 
 
+def nested(depth: int) -> str:
+    """The JSON text ``{"a": {"a": ... null}}``, ``depth`` objects deep (json.dumps of such a
+    value would itself overflow the stack)."""
+    return '{"a": ' * depth + "null" + "}" * depth
+
+
+def with_raw(body: dict, **raw: str) -> str:
+    """``body`` as JSON text with the given keys' values spliced in as raw JSON."""
+    text = json.dumps({k: v for k, v in body.items() if k not in raw})[:-1]
+    return text + "".join(f', "{key}": {value}' for key, value in raw.items()) + "}"
+
+
 def _query(**query):
     return {"library": "public-lib", "metric": "pearson", "top": 5, "query": query}
 
@@ -170,6 +189,8 @@ API_CASES = [
     ("unknown library", {**_query(genes=GENES), "library": "nope"}, "unknown library"),
     ("unpublished library", {**_query(genes=GENES), "library": "draft-lib"}, "unknown library"),
     ("top zero", {**_query(genes=GENES, logFC=[1.0] * 20), "top": 0}, "greater than"),
+    ("deeply nested query", with_raw(_query(), query=nested(5000)), "depth limit"),
+    ("nested query", with_raw(_query(), query=nested(100)), "genes"),
 ]
 
 
@@ -216,6 +237,11 @@ ANALYSIS_CASES = [
         },
         "no signature",
     ),
+    (with_raw({"kind": "connectivity"}, params=nested(5000)), "nested deeper than 32"),
+    (with_raw({"kind": "connectivity"}, params=nested(100)), "nested deeper than 32"),
+    (with_raw({"kind": "connectivity"}, params="[" * 5000 + "]" * 5000), "nested deeper"),
+    ({"kind": "connectivity", "params": {"library": "public\x00lib"}}, "NUL"),
+    ({"kind": "connectivity", "params": {"lib\x00rary": "public-lib"}}, "NUL"),
 ]
 
 
@@ -230,6 +256,51 @@ def test_a_malformed_analysis_submission_gets_a_400_and_creates_no_run(
     assert response.status_code == 400, response.content
     assert message in response.content.decode()
     assert state() == before
+
+
+def test_a_json_body_over_the_request_limit_gets_a_json_413_before_it_is_parsed(
+    client, state, world, settings
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client.force_login(world.users["owner"])
+    big = _query(genes=GENES * 10, logFC=[1.0] * 200)  # ~3 kB
+    before = state()
+    for url, body in [
+        ("/api/v1/connectivity/", big),
+        ("/api/v1/analyses/", {"kind": "connectivity", "params": big}),
+    ]:
+        response = client.post(url, body, content_type="application/json")
+        _count("api")
+        assert response.status_code == 413, (url, response.content)
+        assert response["Content-Type"] == "application/json"
+        assert "at most 1,000 bytes" in response.json()["detail"]
+    assert state() == before
+
+
+class _Stream(io.BytesIO):
+    """A request body whose length is not announced (chunked), counting what is read."""
+
+    n_read = 0
+
+    def read(self, size=-1):
+        data = super().read(size)
+        self.n_read += len(data)
+        return data
+
+
+@pytest.mark.parametrize(
+    "parser", ["ilincs_site.fastjson.OrjsonParser", "ilincs_site.parsers.JSONParser"]
+)
+def test_a_json_body_of_unannounced_length_is_read_only_up_to_the_limit(settings, parser):
+    from django.utils.module_loading import import_string
+
+    from ilincs_site.parsers import RequestTooLarge
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    stream = _Stream(b"[" + b"1," * 50_000 + b"1]")
+    with pytest.raises(RequestTooLarge, match="at most 1,000 bytes"):
+        import_string(parser)().parse(stream, "application/json", {})
+    assert stream.n_read == 1001
 
 
 # --- curator imports (CLI; the admin form uses the same readers and services) ---------------
