@@ -107,3 +107,20 @@ def too_large_response(request, message: str) -> HttpResponse:
     ):
         return JsonResponse({"detail": message, "error": message}, status=413)
     return HttpResponse(message, status=413, content_type="text/plain")
+
+
+class RejectNulMiddleware:
+    """Refuses a NUL character in the URL path or the query string (400): no identifier holds
+    one, and PostgreSQL raises on one in any look-up (an HTML 500 from every detail view)."""
+
+    MESSAGE = "The address holds a NUL (%00) character, which no identifier of the portal has."
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": self.MESSAGE}, status=400)
+            return HttpResponse(self.MESSAGE, status=400, content_type="text/plain")
+        return self.get_response(request)

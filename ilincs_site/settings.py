@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "ilincs_site.middleware.DatabaseUnavailableMiddleware",
     # Oversized uploads -> 413 before the body is read (PORTAL_MAX_UPLOAD_BYTES).
     "ilincs_site.middleware.UploadSizeLimitMiddleware",
+    # A NUL in the path or query string -> 400 (PostgreSQL look-ups raise on one).
+    "ilincs_site.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -76,6 +76,9 @@ UPLOADS = [
         b"#1.2\n2\t2\nName\tDesc\tA\tB\nRELG1\tx\t1\t2\nRELG2\n",
         "fields",
     ),
+    ("GCT row long", "sig.gct", b"#1.2\n1\t1\nName\tDesc\tA\nRELG1\tx\t1\t2\t3\n", "fields"),
+    ("GCT bad dims", "sig.gct", b"#1.3\n1\t1\t-1\t0\nName\tA\nRELG1\t1\n", "negative"),
+    ("NUL in a gene", "sig.tsv", b"gene\tlogFC\nREL\x00G1\t1.0\n", "binary"),
 ]
 
 
@@ -189,6 +192,12 @@ API_CASES = [
     ("unknown library", {**_query(genes=GENES), "library": "nope"}, "unknown library"),
     ("unpublished library", {**_query(genes=GENES), "library": "draft-lib"}, "unknown library"),
     ("top zero", {**_query(genes=GENES, logFC=[1.0] * 20), "top": 0}, "greater than"),
+    ("NUL in a gene", _query(genes=["RELG1\x00", *GENES[1:]], logFC=[1.0] * 20), "NUL"),
+    (
+        "NUL in an up gene",
+        {**_query(), "metric": "updown", "query": {"up": ["RELG1\x00"], "down": ["RELG2"]}},
+        "NUL",
+    ),
     ("deeply nested query", with_raw(_query(), query=nested(5000)), "depth limit"),
     ("nested query", with_raw(_query(), query=nested(100)), "genes"),
 ]
@@ -303,6 +312,78 @@ def test_a_json_body_of_unannounced_length_is_read_only_up_to_the_limit(settings
     assert stream.n_read == 1001
 
 
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"up": "RELG1\x00", "down": "RELG2"}, "NUL"),
+        ({"text": "RELG1\x00\nRELG2\n"}, "binary"),
+        ({"text": "gene\tlogFC\nRELG1\x00\t1.0\n"}, "binary"),
+    ],
+)
+def test_a_nul_character_in_pasted_genes_is_refused(client, state, data, message):
+    before = state()
+    response = client.post("/query/recognise/", data)
+    _count("uploads")
+    assert message in response.json()["error"]
+    assert state() == before
+
+
+def test_a_nul_character_in_the_query_page_form_is_a_form_error(client, state, world):
+    before = state()
+    body = {"up": "RELG1\x00", "down": "RELG2", "library": "public-lib", "metric": "updown"}
+    response = client.post("/query/", {**body, "top": 10, "action": "check"})
+    _count("uploads")
+    assert response.status_code == 400
+    assert "Null characters are not allowed" in str(response.context["form"].errors)
+    assert state() == before
+
+
+# --- every error under /api/ is JSON --------------------------------------------------------
+
+API_ERRORS = [
+    ("get", "/api/v1/no-such-resource/", 404),
+    ("get", "/api/nothing-here", 404),
+    ("get", "/api/v1/datasets/NOPE/", 404),
+    ("get", "/api/v1/analyses/999999/", 404),
+    ("delete", "/api/v1/connectivity/", 405),
+    ("patch", "/api/v1/connectivity/", 405),
+    ("post", "/api/v1/datasets/", 403),
+    ("get", "/api/v1/datasets/GSE1%00/", 400),
+    ("get", "/api/v1/signatures/?q=TP53%00", 400),
+]
+
+
+@pytest.mark.parametrize(
+    "method, url, code", API_ERRORS, ids=[f"{m} {u}" for m, u, _ in API_ERRORS]
+)
+def test_every_api_error_is_json_with_a_message(client, world, method, url, code):
+    response = getattr(client, method)(url)
+    _count("api")
+    assert response.status_code == code
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"]
+
+
+def test_an_unexpected_api_failure_is_a_json_500(client, world, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("analysis.api.connectivity.connectivity_query", broken)
+    client.raise_request_exception = False
+    body = _query(genes=GENES, logFC=[1.0] * 20)
+    response = client.post("/api/v1/connectivity/", body, content_type="application/json")
+    _count("api")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert "a bug" not in response.content.decode()  # no internals
+
+
+def test_html_pages_keep_their_html_error_pages(client, world):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
 # --- curator imports (CLI; the admin form uses the same readers and services) ---------------
 
 MATRIX_OK = "gene\tS1\tS2\n1\t1.0\t2.0\n2\t3.0\t4.0\n"
@@ -314,6 +395,8 @@ IMPORT_CASES = [
     ("empty file", "", "empty"),
     ("header only", "gene\tS1\tS2\n", "no data rows"),
     ("duplicated samples", "gene\tS1\tS1\n1\t1.0\t2.0\n", "duplicated sample ids"),
+    ("ragged GCT row", "#1.2\n2\t2\nName\tDesc\tS1\tS2\n1\tx\t1.0\t2.0\n2\tx\t3.0\n", "fields"),
+    ("ragged quoted GCT", '#1.2\n2\t2\nName\tDesc\tS1\tS2\n1\t"x"\t1.0\t2.0\n2\t"x"\n', "fields"),
 ]
 
 
@@ -472,3 +555,10 @@ def test_running_again_a_run_whose_inputs_are_gone_is_refused_with_a_reason(worl
     page = client.post(f"/runs/{run.pk}/again/", follow=True)
     assert "cannot be run again" in page.content.decode()
     assert state() == before
+
+
+def test_an_unknown_filter_parameter_holding_a_percent_sign_gets_a_400(client, world):
+    response = client.get("/api/v1/perturbagens/", {"50%off": "1"})
+    _count("api")
+    assert response.status_code == 400
+    assert "Unknown filter parameter '50%off'" in response.json()["50%off"][0]
