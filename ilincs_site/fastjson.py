@@ -12,7 +12,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 
-from ilincs_site.parsers import read_body
+from ilincs_site.parsers import check_json_values, read_body
 
 
 class OrjsonParser(BaseParser):
@@ -23,7 +23,9 @@ class OrjsonParser(BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            return orjson.loads(read_body(stream))
+            body = read_body(stream)
+            check_json_values(body)
+            return orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
 

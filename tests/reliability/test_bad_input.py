@@ -286,6 +286,28 @@ def test_a_json_body_over_the_request_limit_gets_a_json_413_before_it_is_parsed(
     assert state() == before
 
 
+def test_a_json_body_with_too_many_values_gets_a_413_before_it_is_decoded(
+    client, state, world, monkeypatch
+):
+    monkeypatch.setattr("ilincs_site.parsers.MAX_JSON_VALUES", 1000)
+    client.force_login(world.users["owner"])
+    body = {**_query(genes=GENES, logFC=[1.0] * 20), "padding": [0.1] * 2000}  # 17 kB
+    for url, data in [
+        ("/api/v1/connectivity/", body),
+        ("/api/v1/analyses/", {"kind": "connectivity", "params": body}),
+    ]:
+        response = client.post(url, data, content_type="application/json")
+        _count("api")
+        assert response.status_code == 413, (url, response.content)
+        assert "at most 1,000 per request" in response.json()["detail"]
+    ok = client.post(
+        "/api/v1/connectivity/",
+        _query(genes=GENES, logFC=[1.0] * 20),
+        content_type="application/json",
+    )
+    assert ok.status_code == 200, ok.content
+
+
 class _Stream(io.BytesIO):
     """A request body whose length is not announced (chunked), counting what is read."""
 
