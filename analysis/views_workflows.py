@@ -27,8 +27,9 @@ SAVED_QUERY = "query_upload"
 def _preset(request) -> dict | None:
     """A query source chosen on another page: ?run=<build run id> or ?signature=<accession>."""
     params = request.POST if request.method == "POST" else request.GET
-    if params.get("run", "").isdigit():
-        run = runs_visible_to(request).filter(pk=int(params["run"]), kind="build_signature").first()
+    run_id = params.get("run", "")
+    if run_id.isascii() and run_id.isdigit() and len(run_id) <= 18:  # int("²") fails
+        run = runs_visible_to(request).filter(pk=int(run_id), kind="build_signature").first()
         return {"run": run.pk} if run else None
     if params.get("signature"):
         sig = signature_list(user=request.user).filter(accession=params["signature"]).first()

@@ -198,6 +198,9 @@ API_CASES = [
         {**_query(), "metric": "updown", "query": {"up": ["RELG1\x00"], "down": ["RELG2"]}},
         "NUL",
     ),
+    ("a superscript digit", _query(genes=["\u00b2"], logFC=[1.0]), "none of"),
+    ("a 30-digit gene id", _query(genes=["9" * 30], logFC=[1.0]), "none of"),
+    ("a 5,000-digit gene id", _query(genes=["9" * 5000], logFC=[1.0]), "none of"),
     ("deeply nested query", with_raw(_query(), query=nested(5000)), "depth limit"),
     ("nested query", with_raw(_query(), query=nested(100)), "genes"),
 ]
@@ -213,6 +216,15 @@ def test_a_malformed_connectivity_query_gets_a_400_naming_the_problem(
     assert response.status_code == 400, response.content
     assert message in response.content.decode()
     assert state() == before
+
+
+def test_a_query_with_more_genes_than_one_database_query_may_name_is_answered(client, state):
+    genes = [*GENES, *(f"NOPE{i}" for i in range(260_000))]  # SQLite allows 250,000 per query
+    body = {**_query(genes=genes), "metric": "randomset"}
+    response = client.post("/api/v1/connectivity/", body, content_type="application/json")
+    _count("api")
+    assert response.status_code == 200, response.content[:300]  # was a 503 "database down"
+    assert response.json()["n_genes_used"] == 20
 
 
 def test_mixed_gene_ids_are_used_when_known_and_reported_when_not(client, state):
@@ -373,6 +385,21 @@ API_ERRORS = [
     ("get", "/api/v1/datasets/GSE1%00/", 400),
     ("get", "/api/v1/signatures/?q=TP53%00", 400),
 ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/genes/?q=%C2%B2",
+        "/api/v1/genes/?q=" + "9" * 30,
+        "/query/?run=%C2%B2",
+        "/query/?run=" + "9" * 30,
+    ],
+)
+def test_a_digit_that_is_no_ascii_number_is_no_server_error(client, world, url):
+    response = client.get(url)
+    _count("api")
+    assert response.status_code in {200, 400}, response.content[:300]
 
 
 @pytest.mark.parametrize(
