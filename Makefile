@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := ilincs_site.settings
 
-.PHONY: install run migrate demo worker serve test test-fast test-sqlite lint format bench bench-genome loadtest clean
+.PHONY: install run migrate demo worker serve test test-fast test-sqlite lint format bench bench-genome loadtest bench-memory clean
 
 install: $(STAMP)
 
@@ -69,6 +69,9 @@ bench-genome: install
 
 loadtest: install
 	$(PYTHON) -m benchmarks.loadtest
+
+bench-memory: install
+	$(PYTHON) -m benchmarks.memory
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 staticfiles

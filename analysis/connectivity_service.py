@@ -23,6 +23,13 @@ from signatures.io import LibraryCorrupt, library_open
 from signatures.models import Gene, Signature, SignatureLibrary
 from signatures.selectors import signature_annotation_rows
 
+LOOKUP_BATCH = 10_000  # ids per query: SQLite and PostgreSQL cap the parameters of one
+
+
+def _entrez_like(ident: str) -> bool:
+    """ASCII digits that fit a 64-bit column ("²".isdigit() is true, int("²") fails)."""
+    return ident.isdigit() and ident.isascii() and len(ident) <= 18
+
 
 class ConnectionsNotComputed(FileNotFoundError):
     """The library's connections were never precomputed (``manage.py precompute_connections``)."""
@@ -31,28 +38,21 @@ class ConnectionsNotComputed(FileNotFoundError):
 def resolve_genes(identifiers: Iterable[str]) -> dict[str, int]:
     """Map Entrez ids (digit strings) and symbols (case-insensitive) to Entrez ids."""
     ids = list(identifiers)
-    numbers = {int(i) for i in ids if i.isdigit()}
-    symbols = {i.upper() for i in ids if not i.isdigit()}
-    # two indexed look-ups: an OR of both would make SQLite scan the gene table
-    by_id = (
-        {
-            str(e): e
-            for e in Gene.objects.filter(entrez_id__in=numbers).values_list("entrez_id", flat=True)
-        }
-        if numbers
-        else {}
-    )
-    by_symbol = (
-        {
-            s.upper(): e
-            for e, s in Gene.objects.filter(symbol__in=symbols).values_list("entrez_id", "symbol")
-        }
-        if symbols
-        else {}
-    )
+    numbers = list({int(i) for i in ids if _entrez_like(i)})
+    symbols = list({i.upper() for i in ids if not _entrez_like(i)})
+    # indexed look-ups by id and by symbol (an OR of both would make SQLite scan the table)
+    by_id, by_symbol = {}, {}
+    for start in range(0, len(numbers), LOOKUP_BATCH):
+        batch = numbers[start : start + LOOKUP_BATCH]
+        found = Gene.objects.filter(entrez_id__in=batch).values_list("entrez_id", flat=True)
+        by_id.update((str(e), e) for e in found)
+    for start in range(0, len(symbols), LOOKUP_BATCH):
+        batch = symbols[start : start + LOOKUP_BATCH]
+        found = Gene.objects.filter(symbol__in=batch).values_list("entrez_id", "symbol")
+        by_symbol.update((s.upper(), e) for e, s in found)
     out = {}
     for ident in ids:
-        entrez = by_id.get(ident) if ident.isdigit() else by_symbol.get(ident.upper())
+        entrez = by_id.get(ident) if _entrez_like(ident) else by_symbol.get(ident.upper())
         if entrez is not None:
             out[ident] = entrez
     return out
@@ -86,7 +86,7 @@ def _library_first(matrices):
         rest = []
         for i in ids:
             entrez = by_name.get(i)
-            if entrez is None and i.isdigit() and int(i) in stored:  # e.g. "01001"
+            if entrez is None and _entrez_like(i) and int(i) in stored:  # e.g. "01001"
                 entrez = int(i)
             if entrez is None:
                 rest.append(i)

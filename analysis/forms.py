@@ -88,7 +88,7 @@ class QueryForm(forms.Form):
     def read_input(self, cleaned: dict) -> ParsedUpload:
         upload = cleaned.get("file")
         if upload:
-            return parse_upload(data=upload.read(), filename=upload.name, **upload_limits())
+            return parse_upload(file=upload, filename=upload.name, **upload_limits())
         if (cleaned.get("text") or "").strip():
             return parse_upload(text=cleaned["text"], **upload_limits())
         if (cleaned.get("up") or "").strip() or (cleaned.get("down") or "").strip():

@@ -22,15 +22,25 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import re
 import zipfile
 from dataclasses import dataclass, field
 
+from analysis.upload_lines import (  # noqa: F401 - UploadError is part of this module's API
+    CHUNK_BYTES,
+    UploadError,
+    checked_lines,
+    file_lines,
+    text_lines,
+)
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_XLSX_RATIO = 100
 MAX_ROWS = 100_000
+CELLS_PER_ROW = 20  # a table may hold at most this many cells per allowed row
 
 GENE_HEADERS = (
     "id_geneid",
@@ -71,10 +81,6 @@ P_HEADERS = (
 )
 
 
-class UploadError(ValueError):
-    """An upload that cannot be read as a signature; the message says what to fix."""
-
-
 @dataclass
 class ParsedUpload:
     """A connectivity payload (see ``analysis.engine.query``) and how it was read."""
@@ -86,17 +92,7 @@ class ParsedUpload:
     notes: list[str] = field(default_factory=list)
 
 
-# --- bytes -> text -> rows ----------------------------------------------------------------
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 (BOM optional), UTF-16 with a BOM, else Latin-1 (which never fails)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+# --- lines -> rows ---------------------------------------------------------------------
 
 
 def _delimiter(lines: list[str]) -> str | None:
@@ -107,17 +103,28 @@ def _delimiter(lines: list[str]) -> str | None:
     return None
 
 
-def split_rows(text: str, *, max_rows: int = MAX_ROWS) -> tuple[list[list[str]], str | None]:
-    """Rows of cells (stripped, blank lines dropped) and the delimiter found (None: spaces)."""
-    lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    lines = [line for line in lines if line.strip() and not line.lstrip().startswith("!")]
-    if len(lines) > max_rows:
-        raise UploadError(f"the upload has {len(lines):,} lines; at most {max_rows:,} are read")
-    delim = _delimiter(lines)
+def split_rows(lines, *, max_rows: int = MAX_ROWS) -> tuple[list[list[str]], str | None]:
+    """Rows of cells (stripped, blank lines dropped) and the delimiter found (None: spaces).
+
+    ``lines`` is text or an iterable of lines; it is consumed one line at a time."""
+    lines = checked_lines(text_lines(lines) if isinstance(lines, str) else lines, max_rows=max_rows)
+    head = list(itertools.islice(lines, 20))
+    delim = _delimiter(head)
+    lines = itertools.chain(head, lines)
     if delim is None:
-        return [line.split() for line in lines], None
-    rows = csv.reader(lines, delimiter=delim, quotechar='"')
-    return [[cell.strip() for cell in row] for row in rows], delim
+        rows = map(str.split, lines)
+    else:
+        rows = ([cell.strip() for cell in row] for row in csv.reader(lines, delimiter=delim))
+    out, cells, max_cells = [], 0, CELLS_PER_ROW * max_rows
+    for row in rows:
+        cells += len(row)
+        if cells > max_cells:
+            raise UploadError(
+                f"the upload has more than {max_cells:,} cells: keep the gene, logFC and "
+                "p-value columns"
+            )
+        out.append(row)
+    return out, delim
 
 
 # --- numbers ------------------------------------------------------------------------------
@@ -269,33 +276,57 @@ def _numeric_column(body: list[list[str]], col: int) -> bool:
 # --- formats ------------------------------------------------------------------------------
 
 
-def parse_gct(text: str) -> ParsedUpload:
-    """The first data column of a GCT 1.2 or 1.3 file as a full signature."""
-    lines = [line.rstrip("\r") for line in text.split("\n") if line.strip()]
-    version = lines[0].strip()
-    if len(lines) < 3:
-        raise UploadError("the GCT file is truncated (needs a version, dimensions and a header)")
-    dims = lines[1].split("\t")
+GCT_GENE_FIELDS = ("pr_gene_id", "entrez", "gene_id", "pr_gene_symbol", "symbol", "gene_symbol")
+
+
+def _gct_dimensions(version: str, line: str | None) -> tuple[int, int, int, int]:
+    dims = (line or "").split("\t")
     try:
         n_rows, n_cols = int(dims[0]), int(dims[1])
         n_rmeta = int(dims[2]) if version.startswith("#1.3") else 1
         n_cmeta = int(dims[3]) if version.startswith("#1.3") else 0
     except (ValueError, IndexError):
-        raise UploadError(f"the GCT dimension line {lines[1]!r} is not readable") from None
-    header = lines[2].split("\t")
-    data = [line.split("\t") for line in lines[3 + n_cmeta :]]
-    if len(header) != 1 + n_rmeta + n_cols or len(data) != n_rows:
+        raise UploadError(f"the GCT dimension line {line!r} is not readable") from None
+    if min(n_rows, n_cols, n_rmeta, n_cmeta) < 0:
+        raise UploadError(f"the GCT dimension line {line!r} holds a negative number")
+    return n_rows, n_cols, n_rmeta, n_cmeta
+
+
+def parse_gct(lines, *, max_rows: int = MAX_ROWS) -> ParsedUpload:
+    """The first data column of a GCT 1.2 or 1.3 file (text or lines) as a full signature.
+
+    Only the gene and the first value of each row are kept while the lines stream by."""
+    lines = text_lines(lines) if isinstance(lines, str) else iter(lines)
+    lines = (line.rstrip("\r") for line in lines if line.strip())
+    version = next(lines, "").strip()
+    dims_line, header_line = next(lines, None), next(lines, None)
+    if header_line is None:
+        raise UploadError("the GCT file is truncated (needs a version, dimensions and a header)")
+    n_rows, n_cols, n_rmeta, n_cmeta = _gct_dimensions(version, dims_line)
+    if n_rows > max_rows:
+        raise UploadError(f"the GCT file declares {n_rows:,} rows; at most {max_rows:,} are read")
+    header = header_line.split("\t")
+    if len(header) != 1 + n_rmeta + n_cols or n_cols < 1:
         raise UploadError(
-            f"the GCT file declares {n_rows} x {n_cols} values but holds "
-            f"{len(data)} x {len(header) - 1 - n_rmeta}"
+            f"the GCT header has {len(header)} fields; the dimension line announces "
+            f"{1 + n_rmeta + n_cols} (1 id + {n_rmeta} row-metadata + {n_cols} columns)"
         )
     meta = [h.lower() for h in header[1 : 1 + n_rmeta]]
-    gene_col = 0
-    for name in ("pr_gene_id", "entrez", "gene_id", "pr_gene_symbol", "symbol", "gene_symbol"):
-        if name in meta:
-            gene_col = 1 + meta.index(name)
-            break
-    rows = [[row[gene_col], row[1 + n_rmeta]] for row in data]
+    gene_col = next((1 + meta.index(name) for name in GCT_GENE_FIELDS if name in meta), 0)
+    rows = []
+    for i, line in enumerate(itertools.islice(lines, n_cmeta, None)):
+        if i >= n_rows:
+            raise UploadError(f"the GCT file holds more than the {n_rows:,} rows it declares")
+        row = line.split("\t")
+        if len(row) != len(header):
+            raise UploadError(
+                f"GCT data row {i + 1} has {len(row)} fields; the header has {len(header)}"
+            )
+        rows.append([row[gene_col], row[1 + n_rmeta]])
+    if len(rows) != n_rows:
+        raise UploadError(
+            f"the GCT file declares {n_rows} x {n_cols} values but holds {len(rows)} x {n_cols}"
+        )
     parsed = table_payload([["gene", "logFC"], *rows])
     parsed.source_format = "gct"
     if n_cols > 1:
@@ -303,10 +334,10 @@ def parse_gct(text: str) -> ParsedUpload:
     return parsed
 
 
-def _check_xlsx_size(data: bytes) -> None:
+def _check_xlsx_size(file) -> None:
     """Refuse zip bombs: the sum of the members' declared sizes, and their compression ratio."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(file)
     except zipfile.BadZipFile:
         raise UploadError("the Excel file is damaged (not a valid .xlsx archive)") from None
     with archive:
@@ -320,13 +351,15 @@ def _check_xlsx_size(data: bytes) -> None:
         )
 
 
-def xlsx_rows(data: bytes, *, max_rows: int = MAX_ROWS) -> list[list[str]]:
-    """The first sheet of an .xlsx workbook as rows of text cells."""
+def xlsx_rows(data, *, max_rows: int = MAX_ROWS) -> list[list[str]]:
+    """The first sheet of an .xlsx workbook (bytes or a binary file) as rows of text cells."""
     import openpyxl
 
-    _check_xlsx_size(data)
+    file = io.BytesIO(data) if isinstance(data, bytes) else data
+    _check_xlsx_size(file)
+    file.seek(0)
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = openpyxl.load_workbook(file, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for bad files
         raise UploadError(f"the Excel file cannot be read: {exc}") from None
     try:
@@ -349,38 +382,61 @@ def _cell_text(value) -> str:
 
 def parse_upload(
     *,
+    file=None,
     data: bytes | None = None,
     text: str | None = None,
     filename: str = "",
     max_bytes: int = MAX_UPLOAD_BYTES,
     max_rows: int = MAX_ROWS,
 ):
-    """Read an uploaded file (bytes) or pasted text into a ``ParsedUpload``; the portal passes
-    its ``PORTAL_MAX_UPLOAD_BYTES``/``PORTAL_MAX_UPLOAD_ROWS`` settings as the limits."""
-    name = filename.lower()
+    """Read an uploaded file (a binary file object such as Django's ``UploadedFile``, or
+    bytes) or pasted text into a ``ParsedUpload``; the portal passes its
+    ``PORTAL_MAX_UPLOAD_BYTES``/``PORTAL_MAX_UPLOAD_ROWS`` settings as the limits. A file is
+    read a chunk at a time and refused as soon as it passes a limit."""
     if data is not None:
-        if len(data) > max_bytes:
-            raise UploadError(f"the file is larger than {max_bytes / 2**20:.3g} MB")
-        if name.endswith(".xls") or data.startswith(b"\xd0\xcf\x11\xe0"):
-            raise UploadError("old .xls workbooks are not read: save the sheet as .xlsx or TSV")
-        if data.startswith(b"PK\x03\x04") or name.endswith(".xlsx"):
-            parsed = table_payload(xlsx_rows(data, max_rows=max_rows))
-            parsed.source_format = "xlsx"
-            return parsed
-        if data.startswith(b"\x1f\x8b"):
-            raise UploadError("compressed files are not read: upload the uncompressed table")
-        text = decode_text(data)
+        file = io.BytesIO(data)
+    if file is not None:
+        return _parse_file(file, name=filename.lower(), max_bytes=max_bytes, max_rows=max_rows)
     if text is None or not text.strip():
         raise UploadError("nothing to read: upload a file or paste a signature or gene list")
-    if "\x00" in text:
-        raise UploadError("the file is binary, not a text table")
     if text.lstrip().startswith("#1."):
-        return parse_gct(text.lstrip())
-    return _parse_text(text, max_rows=max_rows)
+        return parse_gct(checked_lines(text_lines(text), max_rows=max_rows + 3), max_rows=max_rows)
+    return _parse_text(text_lines(text), max_rows=max_rows)
 
 
-def _parse_text(text: str, *, max_rows: int = MAX_ROWS) -> ParsedUpload:
-    rows, delim = split_rows(text, max_rows=max_rows)
+def _parse_file(file, *, name: str, max_bytes: int, max_rows: int) -> ParsedUpload:
+    size = getattr(file, "size", None)
+    if size is not None and size > max_bytes:
+        raise UploadError(f"the file is larger than {max_bytes / 2**20:.3g} MB")
+    head = file.read(CHUNK_BYTES)
+    if len(head) > max_bytes:
+        raise UploadError(f"the file is larger than {max_bytes / 2**20:.3g} MB")
+    if name.endswith(".xls") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UploadError("old .xls workbooks are not read: save the sheet as .xlsx or TSV")
+    if head.startswith(b"PK\x03\x04") or name.endswith(".xlsx"):
+        file.seek(0)
+        parsed = table_payload(xlsx_rows(file, max_rows=max_rows))
+        parsed.source_format = "xlsx"
+        return parsed
+    if head.startswith(b"\x1f\x8b"):
+        raise UploadError("compressed files are not read: upload the uncompressed table")
+    lines = file_lines(file, head=head, max_bytes=max_bytes)
+    first = next(lines, None)
+    while first is not None and not first.strip():
+        first = next(lines, None)
+    if first is None:
+        raise UploadError("nothing to read: upload a file or paste a signature or gene list")
+    lines = itertools.chain([first], lines)
+    if first.lstrip().startswith("#1."):
+        # the version, dimension and header lines are not data rows
+        return parse_gct(checked_lines(lines, max_rows=max_rows + 3), max_rows=max_rows)
+    return _parse_text(lines, max_rows=max_rows)
+
+
+def _parse_text(lines, *, max_rows: int = MAX_ROWS) -> ParsedUpload:
+    rows, delim = split_rows(lines, max_rows=max_rows)
+    if not rows:
+        raise UploadError("nothing to read: upload a file or paste a signature or gene list")
     if delim is None and all("|" in "".join(row) for row in rows[:5]):
         raise UploadError("the table is separated by '|': use tabs, commas or semicolons")
     if (len(rows) == 1 or delim in (",", None)) and _is_gene_list(rows):

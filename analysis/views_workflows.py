@@ -103,7 +103,7 @@ def query_recognise(request):
     try:
         upload = request.FILES.get("file")
         if upload:
-            parsed = parse_upload(data=upload.read(), filename=upload.name, **upload_limits())
+            parsed = parse_upload(file=upload, filename=upload.name, **upload_limits())
         elif (request.POST.get("text") or "").strip():
             parsed = parse_upload(text=request.POST["text"], **upload_limits())
         else:

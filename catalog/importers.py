@@ -74,15 +74,18 @@ def _table(text: str, *, sep: str, name: str, skiprows: int = 0) -> pd.DataFrame
         raise InputError(f"{name}: rows have different numbers of fields ({detail})") from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{name}: the file has no data rows") from None
-    if '"' not in text:
-        lines = [line for line in text.split("\n")[skiprows:] if line.strip()]
+    # pandas pads a short row with NaN (and one with quotes never reaches the fast check)
+    lines = (line for line in text.split("\n")[skiprows:] if line.strip())
+    if '"' in text:
+        counts = np.fromiter((len(row) - 1 for row in csv.reader(lines, delimiter=sep)), np.int64)
+    else:
         counts = np.fromiter((line.count(sep) for line in lines), dtype=np.int64)
-        short = np.flatnonzero(counts != counts[0]) if len(counts) else []
-        if len(short):
-            raise InputError(
-                f"{name}: data line {short[0] + 1} has {counts[short[0]] + 1} fields, "
-                f"the header has {counts[0] + 1}"
-            )
+    short = np.flatnonzero(counts != counts[0]) if len(counts) else []
+    if len(short):
+        raise InputError(
+            f"{name}: data line {short[0] + 1} has {counts[short[0]] + 1} fields, "
+            f"the header has {counts[0] + 1}"
+        )
     return table
 
 

@@ -12,15 +12,20 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 
+from ilincs_site.parsers import check_json_values, read_body
+
 
 class OrjsonParser(BaseParser):
-    """JSON request bodies (strict: NaN and Infinity are not JSON, as with DRF's parser)."""
+    """JSON request bodies (strict: NaN and Infinity are not JSON, as with DRF's parser), read
+    within ``PORTAL_MAX_REQUEST_BYTES``; orjson refuses nesting past 1,024 levels itself."""
 
     media_type = "application/json"
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            return orjson.loads(stream.read())
+            body = read_body(stream)
+            check_json_values(body)
+            return orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
 

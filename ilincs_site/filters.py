@@ -40,11 +40,12 @@ class StrictFilterSet(filters.FilterSet):
         valid = super().is_valid()
         unknown = self.unknown_parameters()
         allowed = ", ".join(self.allowed_parameters())
-        for name in unknown:
-            message = f"Unknown filter parameter '{name}'. Allowed parameters: {allowed}."
-            self.form.errors[name] = self.form.error_class(
-                [ValidationError(message, code="unknown_parameter")]
+        message = "Unknown filter parameter '%(name)s'. Allowed parameters: %(allowed)s."
+        for name in unknown:  # params, not an f-string: a name may hold a '%' (it gave a 500)
+            error = ValidationError(
+                message, code="unknown_parameter", params={"name": name, "allowed": allowed}
             )
+            self.form.errors[name] = self.form.error_class([error])
         return valid and not unknown
 
     def error_messages(self) -> list[str]:

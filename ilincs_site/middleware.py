@@ -23,6 +23,7 @@ from django.http import HttpResponse, JsonResponse
 from django.template import loader
 
 from ilincs_site.errors import ServiceUnavailable
+from ilincs_site.parsers import too_large_message
 
 logger = logging.getLogger(__name__)
 
@@ -81,26 +82,54 @@ class DatabaseUnavailableMiddleware:
 
 
 class UploadSizeLimitMiddleware:
-    """Refuses a request body larger than ``PORTAL_MAX_UPLOAD_BYTES`` before reading it (413)."""
+    """Refuses an oversized request body before reading it (413): a file upload (multipart)
+    over ``PORTAL_MAX_UPLOAD_BYTES``, any other body (JSON, form fields) over
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (``PORTAL_MAX_REQUEST_BYTES``). Bodies without a
+    Content-Length are bounded where they are read (``ilincs_site.parsers.read_body``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        limit = settings.PORTAL_MAX_UPLOAD_BYTES
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > limit:
+        if request.content_type == "multipart/form-data":
+            limit = settings.PORTAL_MAX_UPLOAD_BYTES
             message = (
                 f"The upload is {length:,} bytes; the portal accepts at most {limit:,} bytes "
                 "per upload. Remove unneeded columns or rows, or ask a curator to import it."
             )
-            status = 413
-            if request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
-                "application/json"
-            ):
-                return JsonResponse({"detail": message, "error": message}, status=status)
-            return HttpResponse(message, status=status, content_type="text/plain")
+        else:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            message = too_large_message(length, limit or 0)
+        if limit is not None and length > limit:
+            return too_large_response(request, message)
+        return self.get_response(request)
+
+
+def too_large_response(request, message: str) -> HttpResponse:
+    """413: JSON under /api/ or when JSON is asked for, plain text elsewhere."""
+    if request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
+        "application/json"
+    ):
+        return JsonResponse({"detail": message, "error": message}, status=413)
+    return HttpResponse(message, status=413, content_type="text/plain")
+
+
+class RejectNulMiddleware:
+    """Refuses a NUL character in the URL path or the query string (400): no identifier holds
+    one, and PostgreSQL raises on one in any look-up (an HTML 500 from every detail view)."""
+
+    MESSAGE = "The address holds a NUL (%00) character, which no identifier of the portal has."
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": self.MESSAGE}, status=400)
+            return HttpResponse(self.MESSAGE, status=400, content_type="text/plain")
         return self.get_response(request)

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "ilincs_site.middleware.DatabaseUnavailableMiddleware",
     # Oversized uploads -> 413 before the body is read (PORTAL_MAX_UPLOAD_BYTES).
     "ilincs_site.middleware.UploadSizeLimitMiddleware",
+    # A NUL in the path or query string -> 400 (PostgreSQL look-ups raise on one).
+    "ilincs_site.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -160,7 +162,9 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
 # Upload limits (bytes / rows); bad or oversized input gets a clear error.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("PORTAL_MAX_REQUEST_BYTES", default=50 * 1024 * 1024)
+# JSON and form bodies: decoded JSON of strings takes ~4.5x its text (docs/api.md, Input
+# limits); a genome-wide query with p-values, or 100,000 pasted rows, is ~3-4 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("PORTAL_MAX_REQUEST_BYTES", default=10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PORTAL_MAX_UPLOAD_BYTES = env.int("PORTAL_MAX_UPLOAD_BYTES", default=200 * 1024 * 1024)
 PORTAL_MAX_UPLOAD_ROWS = env.int("PORTAL_MAX_UPLOAD_ROWS", default=100_000)
@@ -168,6 +172,12 @@ PORTAL_MAX_UPLOAD_ROWS = env.int("PORTAL_MAX_UPLOAD_ROWS", default=100_000)
 _BEHIND_PROXY = not DEBUG and env.bool("DJANGO_BEHIND_TLS_PROXY", default=False)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON bodies within PORTAL_MAX_REQUEST_BYTES, nesting and NUL checked (ilincs_site.parsers)
+    "DEFAULT_PARSER_CLASSES": [
+        "ilincs_site.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

@@ -30,3 +30,9 @@ urlpatterns = [
     path("", include("analysis.urls")),
     path("", include("collections_app.urls")),
 ]
+
+# JSON under /api/ (as DRF answers its own errors), the HTML pages elsewhere
+handler400 = "ilincs_site.views.bad_request"
+handler403 = "ilincs_site.views.permission_denied"
+handler404 = "ilincs_site.views.page_not_found"
+handler500 = "ilincs_site.views.server_error"

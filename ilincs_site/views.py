@@ -1,8 +1,9 @@
-"""The home page, the site-wide search and the health check."""
+"""The home page, the site-wide search, the health check and the error pages."""
 
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 
 from catalog.filtersets import DatasetFilterSet
 from catalog.selectors import collection_list, dataset_list
@@ -68,3 +69,32 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+# --- error pages: JSON under /api/, the HTML templates elsewhere ------------------------------
+
+
+def _api_error(request, status: int, message: str) -> JsonResponse | None:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
+    return None
+
+
+def bad_request(request, exception):
+    message = "The request is malformed or too large (too many fields, or a bad Host)."
+    return _api_error(request, 400, message) or defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    message = "You do not have permission to perform this action."
+    return _api_error(request, 403, message) or defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception):
+    message = f"No API resource at {request.path}; the resources are listed at /api/v1/."
+    return _api_error(request, 404, message) or defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    message = "The server failed to answer this request; the error was logged."
+    return _api_error(request, 500, message) or defaults.server_error(request)

@@ -151,7 +151,7 @@ class GeneFilterSet(StrictFilterSet):
             | Q(name__icontains=value)
             | Q(_synonyms_text__icontains=f'"{value}"')
         )
-        if value.isdigit():
+        if value.isascii() and value.isdigit() and len(value) <= 18:  # int("²") fails
             condition |= Q(entrez_id=int(value))
         return queryset.filter(condition)
 

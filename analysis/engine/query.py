@@ -36,14 +36,18 @@ class ParsedQuery:
 
 
 def _ids(values, name: str) -> list[str]:
+    ids = None
     if isinstance(values, list | tuple):
         try:
-            return list(map(str.strip, values))  # the common case: all strings
+            ids = list(map(str.strip, values))  # the common case: all strings
         except TypeError:
-            pass
-        if all(isinstance(v, str | int) for v in values):
-            return [str(v).strip() for v in values]
-    raise QueryError(f"{name} must be a list of gene symbols or Entrez ids")
+            if all(isinstance(v, str | int) for v in values):
+                ids = [str(v).strip() for v in values]
+    if ids is None:
+        raise QueryError(f"{name} must be a list of gene symbols or Entrez ids")
+    if "\x00" in "".join(ids):  # no gene has one, and PostgreSQL text cannot hold one
+        raise QueryError(f"{name} must not contain a NUL (\\u0000) character")
+    return ids
 
 
 def _numbers(values, name: str, n: int) -> np.ndarray:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -69,6 +70,15 @@ UPLOADS = [
     ("old excel", "sig.xls", b"\xd0\xcf\x11\xe0rest", ".xlsx"),
     ("damaged xlsx", "sig.xlsx", b"PK\x03\x04 not really a zip", "damaged"),
     ("zip bomb xlsx", "sig.xlsx", zip_bomb(), "unpacks to"),
+    (
+        "GCT row short",
+        "sig.gct",
+        b"#1.2\n2\t2\nName\tDesc\tA\tB\nRELG1\tx\t1\t2\nRELG2\n",
+        "fields",
+    ),
+    ("GCT row long", "sig.gct", b"#1.2\n1\t1\nName\tDesc\tA\nRELG1\tx\t1\t2\t3\n", "fields"),
+    ("GCT bad dims", "sig.gct", b"#1.3\n1\t1\t-1\t0\nName\tA\nRELG1\t1\n", "negative"),
+    ("NUL in a gene", "sig.tsv", b"gene\tlogFC\nREL\x00G1\t1.0\n", "binary"),
 ]
 
 
@@ -136,6 +146,18 @@ def test_an_upload_over_the_row_limit_is_refused(client, state, settings):
 # --- connectivity API -------------------------------------------------------------------------
 
 
+def nested(depth: int) -> str:
+    """The JSON text ``{"a": {"a": ... null}}``, ``depth`` objects deep (json.dumps of such a
+    value would itself overflow the stack)."""
+    return '{"a": ' * depth + "null" + "}" * depth
+
+
+def with_raw(body: dict, **raw: str) -> str:
+    """``body`` as JSON text with the given keys' values spliced in as raw JSON."""
+    text = json.dumps({k: v for k, v in body.items() if k not in raw})[:-1]
+    return text + "".join(f', "{key}": {value}' for key, value in raw.items()) + "}"
+
+
 def _query(**query):
     return {"library": "public-lib", "metric": "pearson", "top": 5, "query": query}
 
@@ -170,6 +192,17 @@ API_CASES = [
     ("unknown library", {**_query(genes=GENES), "library": "nope"}, "unknown library"),
     ("unpublished library", {**_query(genes=GENES), "library": "draft-lib"}, "unknown library"),
     ("top zero", {**_query(genes=GENES, logFC=[1.0] * 20), "top": 0}, "greater than"),
+    ("NUL in a gene", _query(genes=["RELG1\x00", *GENES[1:]], logFC=[1.0] * 20), "NUL"),
+    (
+        "NUL in an up gene",
+        {**_query(), "metric": "updown", "query": {"up": ["RELG1\x00"], "down": ["RELG2"]}},
+        "NUL",
+    ),
+    ("a superscript digit", _query(genes=["\u00b2"], logFC=[1.0]), "none of"),
+    ("a 30-digit gene id", _query(genes=["9" * 30], logFC=[1.0]), "none of"),
+    ("a 5,000-digit gene id", _query(genes=["9" * 5000], logFC=[1.0]), "none of"),
+    ("deeply nested query", with_raw(_query(), query=nested(5000)), "depth limit"),
+    ("nested query", with_raw(_query(), query=nested(100)), "genes"),
 ]
 
 
@@ -183,6 +216,15 @@ def test_a_malformed_connectivity_query_gets_a_400_naming_the_problem(
     assert response.status_code == 400, response.content
     assert message in response.content.decode()
     assert state() == before
+
+
+def test_a_query_with_more_genes_than_one_database_query_may_name_is_answered(client, state):
+    genes = [*GENES, *(f"NOPE{i}" for i in range(260_000))]  # SQLite allows 250,000 per query
+    body = {**_query(genes=genes), "metric": "randomset"}
+    response = client.post("/api/v1/connectivity/", body, content_type="application/json")
+    _count("api")
+    assert response.status_code == 200, response.content[:300]  # was a 503 "database down"
+    assert response.json()["n_genes_used"] == 20
 
 
 def test_mixed_gene_ids_are_used_when_known_and_reported_when_not(client, state):
@@ -216,6 +258,11 @@ ANALYSIS_CASES = [
         },
         "no signature",
     ),
+    (with_raw({"kind": "connectivity"}, params=nested(5000)), "nested deeper than 32"),
+    (with_raw({"kind": "connectivity"}, params=nested(100)), "nested deeper than 32"),
+    (with_raw({"kind": "connectivity"}, params="[" * 5000 + "]" * 5000), "nested deeper"),
+    ({"kind": "connectivity", "params": {"library": "public\x00lib"}}, "NUL"),
+    ({"kind": "connectivity", "params": {"lib\x00rary": "public-lib"}}, "NUL"),
 ]
 
 
@@ -232,6 +279,160 @@ def test_a_malformed_analysis_submission_gets_a_400_and_creates_no_run(
     assert state() == before
 
 
+def test_a_json_body_over_the_request_limit_gets_a_json_413_before_it_is_parsed(
+    client, state, world, settings
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client.force_login(world.users["owner"])
+    big = _query(genes=GENES * 10, logFC=[1.0] * 200)  # ~3 kB
+    before = state()
+    for url, body in [
+        ("/api/v1/connectivity/", big),
+        ("/api/v1/analyses/", {"kind": "connectivity", "params": big}),
+    ]:
+        response = client.post(url, body, content_type="application/json")
+        _count("api")
+        assert response.status_code == 413, (url, response.content)
+        assert response["Content-Type"] == "application/json"
+        assert "at most 1,000 bytes" in response.json()["detail"]
+    assert state() == before
+
+
+def test_a_json_body_with_too_many_values_gets_a_413_before_it_is_decoded(
+    client, state, world, monkeypatch
+):
+    monkeypatch.setattr("ilincs_site.parsers.MAX_JSON_VALUES", 1000)
+    client.force_login(world.users["owner"])
+    body = {**_query(genes=GENES, logFC=[1.0] * 20), "padding": [0.1] * 2000}  # 17 kB
+    for url, data in [
+        ("/api/v1/connectivity/", body),
+        ("/api/v1/analyses/", {"kind": "connectivity", "params": body}),
+    ]:
+        response = client.post(url, data, content_type="application/json")
+        _count("api")
+        assert response.status_code == 413, (url, response.content)
+        assert "at most 1,000 per request" in response.json()["detail"]
+    ok = client.post(
+        "/api/v1/connectivity/",
+        _query(genes=GENES, logFC=[1.0] * 20),
+        content_type="application/json",
+    )
+    assert ok.status_code == 200, ok.content
+
+
+class _Stream(io.BytesIO):
+    """A request body whose length is not announced (chunked), counting what is read."""
+
+    n_read = 0
+
+    def read(self, size=-1):
+        data = super().read(size)
+        self.n_read += len(data)
+        return data
+
+
+@pytest.mark.parametrize(
+    "parser", ["ilincs_site.fastjson.OrjsonParser", "ilincs_site.parsers.JSONParser"]
+)
+def test_a_json_body_of_unannounced_length_is_read_only_up_to_the_limit(settings, parser):
+    from django.utils.module_loading import import_string
+
+    from ilincs_site.parsers import RequestTooLarge
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    stream = _Stream(b"[" + b"1," * 50_000 + b"1]")
+    with pytest.raises(RequestTooLarge, match="at most 1,000 bytes"):
+        import_string(parser)().parse(stream, "application/json", {})
+    assert stream.n_read == 1001
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"up": "RELG1\x00", "down": "RELG2"}, "NUL"),
+        ({"text": "RELG1\x00\nRELG2\n"}, "binary"),
+        ({"text": "gene\tlogFC\nRELG1\x00\t1.0\n"}, "binary"),
+    ],
+)
+def test_a_nul_character_in_pasted_genes_is_refused(client, state, data, message):
+    before = state()
+    response = client.post("/query/recognise/", data)
+    _count("uploads")
+    assert message in response.json()["error"]
+    assert state() == before
+
+
+def test_a_nul_character_in_the_query_page_form_is_a_form_error(client, state, world):
+    before = state()
+    body = {"up": "RELG1\x00", "down": "RELG2", "library": "public-lib", "metric": "updown"}
+    response = client.post("/query/", {**body, "top": 10, "action": "check"})
+    _count("uploads")
+    assert response.status_code == 400
+    assert "Null characters are not allowed" in str(response.context["form"].errors)
+    assert state() == before
+
+
+# --- every error under /api/ is JSON --------------------------------------------------------
+
+API_ERRORS = [
+    ("get", "/api/v1/no-such-resource/", 404),
+    ("get", "/api/nothing-here", 404),
+    ("get", "/api/v1/datasets/NOPE/", 404),
+    ("get", "/api/v1/analyses/999999/", 404),
+    ("delete", "/api/v1/connectivity/", 405),
+    ("patch", "/api/v1/connectivity/", 405),
+    ("post", "/api/v1/datasets/", 403),
+    ("get", "/api/v1/datasets/GSE1%00/", 400),
+    ("get", "/api/v1/signatures/?q=TP53%00", 400),
+]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/genes/?q=%C2%B2",
+        "/api/v1/genes/?q=" + "9" * 30,
+        "/query/?run=%C2%B2",
+        "/query/?run=" + "9" * 30,
+    ],
+)
+def test_a_digit_that_is_no_ascii_number_is_no_server_error(client, world, url):
+    response = client.get(url)
+    _count("api")
+    assert response.status_code in {200, 400}, response.content[:300]
+
+
+@pytest.mark.parametrize(
+    "method, url, code", API_ERRORS, ids=[f"{m} {u}" for m, u, _ in API_ERRORS]
+)
+def test_every_api_error_is_json_with_a_message(client, world, method, url, code):
+    response = getattr(client, method)(url)
+    _count("api")
+    assert response.status_code == code
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"]
+
+
+def test_an_unexpected_api_failure_is_a_json_500(client, world, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("analysis.api.connectivity.connectivity_query", broken)
+    client.raise_request_exception = False
+    body = _query(genes=GENES, logFC=[1.0] * 20)
+    response = client.post("/api/v1/connectivity/", body, content_type="application/json")
+    _count("api")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert "a bug" not in response.content.decode()  # no internals
+
+
+def test_html_pages_keep_their_html_error_pages(client, world):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
 # --- curator imports (CLI; the admin form uses the same readers and services) ---------------
 
 MATRIX_OK = "gene\tS1\tS2\n1\t1.0\t2.0\n2\t3.0\t4.0\n"
@@ -243,6 +444,8 @@ IMPORT_CASES = [
     ("empty file", "", "empty"),
     ("header only", "gene\tS1\tS2\n", "no data rows"),
     ("duplicated samples", "gene\tS1\tS1\n1\t1.0\t2.0\n", "duplicated sample ids"),
+    ("ragged GCT row", "#1.2\n2\t2\nName\tDesc\tS1\tS2\n1\tx\t1.0\t2.0\n2\tx\t3.0\n", "fields"),
+    ("ragged quoted GCT", '#1.2\n2\t2\nName\tDesc\tS1\tS2\n1\t"x"\t1.0\t2.0\n2\t"x"\n', "fields"),
 ]
 
 
@@ -417,3 +620,10 @@ def test_running_again_a_run_whose_inputs_are_gone_is_refused_with_a_reason(worl
     page = client.post(f"/runs/{run.pk}/again/", follow=True)
     assert "cannot be run again" in page.content.decode()
     assert state() == before
+
+
+def test_an_unknown_filter_parameter_holding_a_percent_sign_gets_a_400(client, world):
+    response = client.get("/api/v1/perturbagens/", {"50%off": "1"})
+    _count("api")
+    assert response.status_code == 400
+    assert "Unknown filter parameter '50%off'" in response.json()["50%off"][0]
