@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from lib.layouts import derive_block
+from analysis.engine.connectivity.fast import derive_block
 
 FORMAT_VERSION = 5
 PAGE = 4096

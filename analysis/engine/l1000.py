@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from lib.robust_z import MAD_FLOOR, MAD_SCALE, boolean_mask, robust_zscore  # noqa: F401
+from analysis.engine.robust_z import MAD_FLOOR, MAD_SCALE, boolean_mask, robust_zscore  # noqa: F401
 
 #: Level-4 z-scores are clipped to ±10 before MODZ, as CMap does.
 MODZ_CLIP = 10.0

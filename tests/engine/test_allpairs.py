@@ -1,10 +1,10 @@
-"""analysis.engine.allpairs: all-pairs top-k connections against a brute-force numpy top-k."""
+"""analysis.engine.allpairs.topk: all-pairs top-k connections against a brute-force numpy top-k."""
 
 import numpy as np
 import pytest
 
-from analysis.engine import allpairs as ap
-from analysis.engine.allpairs import standardised
+from analysis.engine.allpairs import topk as ap
+from analysis.engine.allpairs.topk import standardised
 
 
 def brute_top_k(r: np.ndarray, k: int) -> dict:

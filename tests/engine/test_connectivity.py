@@ -18,7 +18,7 @@ import pytest
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 
-from analysis.engine.connectivity import (
+from analysis.engine.connectivity.metrics import (
     FullSignature,
     GeneList,
     UpDownSignature,

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.engine import design, limma
+from analysis.engine.de import design, limma
 from tests.conftest import FIXTURES
 
 

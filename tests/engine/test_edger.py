@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.engine import edger
+from analysis.engine.de import edger
 from tests.conftest import FIXTURES
 from tests.oracle import read_oracle_table, run_oracle
 

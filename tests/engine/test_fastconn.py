@@ -1,4 +1,4 @@
-"""The fast store path gives the reference connectivity numbers (analysis.engine.connectivity)."""
+"""The fast store path gives the reference connectivity numbers (analysis.engine.connectivity.metrics)."""
 
 import gzip
 
@@ -6,10 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.engine.connectivity import FullSignature, GeneList, UpDownSignature, connectivity
-from analysis.engine.fastconn import fast_connectivity
-from analysis.engine.fastlib import arrays_library
-from lib.extreme import extreme_rows, extreme_vector
+from analysis.engine.connectivity.fast.extreme import extreme_rows, extreme_vector
+from analysis.engine.connectivity.fast.library import arrays_library
+from analysis.engine.connectivity.fast.score import fast_connectivity
+from analysis.engine.connectivity.metrics import (
+    FullSignature,
+    GeneList,
+    UpDownSignature,
+    connectivity,
+)
 from tests.conftest import FIXTURES
 
 METRICS = ("extreme", "weighted", "updown", "pearson")
@@ -139,7 +144,7 @@ def complete_library():
 def test_every_screened_score_lies_within_its_error_bound_of_the_reference(
     complete_library, metric, overlap
 ):
-    from analysis.engine import fastconn
+    from analysis.engine.connectivity.fast import score as fastconn
 
     genes, logfc, p, ids, query = complete_library
     if overlap == "partial":
@@ -174,7 +179,7 @@ def test_the_fdr_is_exact_when_the_window_of_p_lower_bounds_is_small(
 ):
     """A small window makes the FDR bound the rows past it from the histogram of their p
     lower bounds, or re-score more rows: either way the returned FDR equals BH over all."""
-    from analysis.engine import fastfdr
+    from analysis.engine.connectivity.fast import fdr as fastfdr
 
     monkeypatch.setattr(fastfdr, "TAIL", window)
     genes, logfc, p, ids, query = complete_library

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from analysis.engine import fastexact as fx
-from analysis.engine import fastkernels as fk
+from analysis.engine.connectivity.fast import exact as fx
+from analysis.engine.connectivity.fast import kernels as fk
 
 
 def screened(size, seed, *, nan=0, exact=0, wide=0):
@@ -74,9 +74,9 @@ def test_upper_counts_bins_the_screened_family_upper_bounds():
 @pytest.mark.parametrize("metric", ["pearson", "extreme", "updown", "weighted"])
 @pytest.mark.parametrize("partial", [False, True])
 def test_the_screen_writes_the_peaks_of_its_blocks(metric, partial):
-    from analysis.engine import fastconn as fc
-    from analysis.engine.connectivity import FullSignature
-    from analysis.engine.fastlib import arrays_library
+    from analysis.engine.connectivity.fast import score as fc
+    from analysis.engine.connectivity.fast.library import arrays_library
+    from analysis.engine.connectivity.metrics import FullSignature
 
     rng = np.random.default_rng(8)
     n_genes, n_sig = 60, 9_000  # three tiles, the last one partial

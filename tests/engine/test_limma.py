@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.engine import limma, tables
+from analysis.engine import tables
+from analysis.engine.de import limma
 from tests.conftest import FIXTURES
 from tests.engine.conftest import CASES
 

@@ -1,4 +1,4 @@
-"""Numba screening kernels of the fast connectivity path (``analysis.engine.fastconn``).
+"""Numba screening kernels of the fast connectivity path (``analysis.engine.connectivity.fast.score``).
 
 They read int8 *tiled* gene-major layouts, shape (n_tiles, G, T): tile t holds columns
 t·T … t·T + T − 1 of every gene, contiguously, so a scan over all genes streams through

@@ -1,7 +1,7 @@
 """Exact Benjamini–Hochberg FDR of the rows the fast connectivity path returns.
 
 Only the returned rows and the signatures that could outrank them are scored exactly
-(``analysis.engine.fastconn``); every other signature has a screened score with an error
+(``analysis.engine.connectivity.fast.score``); every other signature has a screened score with an error
 bound, hence a p-value lower bound. The adjusted p-value of a returned row is exact once the
 exact prefix of the ranking is known to end before any screened row could enter it and the
 rows past the prefix are bounded below: by an exact window of the best screened p lower
@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import special
 
-from analysis.engine import fastexact as fx
+from analysis.engine.connectivity.fast import exact as fx
 from analysis.engine.stats import p_from_r
 
 

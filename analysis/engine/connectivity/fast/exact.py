@@ -2,9 +2,9 @@
 
 Exact kernels score chosen columns in float64 from the signature-major raw values (a complete
 column's extreme score from its stored extreme values) with the reference definitions
-(two-pass centred sums) of ``analysis.engine.connectivity``; fewer than ``PARALLEL_FROM``
+(two-pass centred sums) of ``analysis.engine.connectivity.metrics``; fewer than ``PARALLEL_FROM``
 columns run on one thread, more are split over both cores. Selection kernels make one pass
-over the screened scores and their bounds (``analysis.engine.fastconn``) instead of a numpy
+over the screened scores and their bounds (``analysis.engine.connectivity.fast.score``) instead of a numpy
 expression per step: the k-th best lower bound, the columns whose upper bound reaches it,
 and the screened columns that bound the FDR's tail.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from analysis.engine.fastkernels import PEAK
+from analysis.engine.connectivity.fast.kernels import PEAK
 
 PARALLEL_FROM = 64  # columns: fewer are scored on one thread (waking the pool costs more)
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.engine import allpairs_kernels as ak
+from analysis.engine.allpairs import kernels as ak
 
 
 def standardised(logfc_block) -> np.ndarray:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.engine.connectivity import FullSignature, GeneList, UpDownSignature
+from analysis.engine.connectivity.metrics import FullSignature, GeneList, UpDownSignature
 
 Resolver = Callable[[Iterable[str]], Mapping[str, int]]
 

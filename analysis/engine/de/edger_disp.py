@@ -21,15 +21,15 @@ from scipy.special import gammainccinv, gammaincinv, gammaln, ndtri_exp
 from scipy.stats import gamma as gamma_dist
 from scipy.stats import norm
 
-from analysis.engine.edger_glm import (
+from analysis.engine.de.edger_glm import (
     cox_reid_apl,
     nb_deviance,
     nb_one_group,
     nb_one_way,
     residual_df_zeros,
 )
-from analysis.engine.edger_norm import ave_log_cpm
-from analysis.engine.edger_smooth import locfit_constant, maximize_interpolant, squeeze_var
+from analysis.engine.de.edger_norm import ave_log_cpm
+from analysis.engine.de.edger_smooth import locfit_constant, maximize_interpolant, squeeze_var
 
 GRID = np.linspace(-10, 10, 21)
 

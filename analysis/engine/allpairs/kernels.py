@@ -1,4 +1,4 @@
-"""Numba kernels of the all-pairs top-k connections (``analysis.engine.allpairs``).
+"""Numba kernels of the all-pairs top-k connections (``analysis.engine.allpairs.topk``).
 
 A top-k list is a size-k min-heap of (score s, index j) whose root is the worst entry, in the
 order "s larger is better; equal s: smaller j is better" (so ties always resolve to the lower

@@ -1,5 +1,5 @@
 """The screening layouts of a block of signatures: what the store writes (``signatures.io``)
-and what an in-memory library holds (``analysis.engine.fastlib``), from one definition.
+and what an in-memory library holds (``analysis.engine.connectivity.fast.library``), from one definition.
 
 Pure numpy: the store streams blocks of a library through ``derive_block``; the in-memory
 builder passes the whole matrix as one block.
@@ -7,7 +7,7 @@ builder passes the whole matrix as one block.
 
 import numpy as np
 
-from lib.extreme import extreme_rows, kept_values
+from analysis.engine.connectivity.fast.extreme import extreme_rows, kept_values
 
 
 def quantize(values: np.ndarray):

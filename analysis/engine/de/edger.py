@@ -19,17 +19,17 @@ import pandas as pd
 from scipy.stats import chi2
 from scipy.stats import f as f_dist
 
-from analysis.engine.edger_disp import Dispersions, estimate_disp
-from analysis.engine.edger_exact import exact_test
-from analysis.engine.edger_glm import nb_deviance, nb_one_way, residual_df_zeros
-from analysis.engine.edger_norm import (
+from analysis.engine.de.edger_disp import Dispersions, estimate_disp
+from analysis.engine.de.edger_exact import exact_test
+from analysis.engine.de.edger_glm import nb_deviance, nb_one_way, residual_df_zeros
+from analysis.engine.de.edger_norm import (
     add_prior_count,
     ave_log_cpm,
     calc_norm_factors_tmm,
     cpm,
     filter_by_expr,
 )
-from analysis.engine.edger_smooth import squeeze_var
+from analysis.engine.de.edger_smooth import squeeze_var
 
 __all__ = [
     "Dispersions",

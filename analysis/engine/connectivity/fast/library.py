@@ -1,7 +1,7 @@
 """In-memory libraries with the store's layouts, for the fast connectivity path.
 
 ``arrays_library`` builds, from a (G, S) logFC matrix (and p-values), the object
-``analysis.engine.fastconn`` scores, with the layouts ``signatures.io`` writes to disk
+``analysis.engine.connectivity.fast.score`` scores, with the layouts ``signatures.io`` writes to disk
 (``docs/store.md``): tests compare the two, and the ``connectivity`` command scores matrix
 files given on the command line with it.
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from analysis.engine.connectivity.fast.layouts import derive_block
 from analysis.engine.stats import P_FLOOR
-from lib.layouts import derive_block
 
 
 @dataclass(frozen=True, eq=False)

@@ -10,8 +10,8 @@ import numpy as np
 def extreme_rows(s: np.ndarray, gene_order: np.ndarray, n_extreme: int):
     """Extreme vectors of a block of signatures s (B, G), NaN -> 0, and their gene indices.
 
-    The rule of ``analysis.engine.connectivity`` (extreme metric), shared by the store
-    (``signatures.io``, at import) and the fast path (``analysis.engine.fastconn``, per query):
+    The rule of ``analysis.engine.connectivity.metrics`` (extreme metric), shared by the store
+    (``signatures.io``, at import) and the fast path (``analysis.engine.connectivity.fast.score``, per query):
     the n_extreme largest and
     smallest finite s of each row, ties by gene id ascending (gene_order = argsort of the ids);
     all finite s when a row has ≤ 2·n_extreme. Returns (values (B, G), indices (B, 2·n) int16,

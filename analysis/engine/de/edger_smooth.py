@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma, polygamma
 
-from analysis.engine import limma_prior
+from analysis.engine.de import limma_prior
 
 # --- cubic spline maximisation ---------------------------------------------------------
 
@@ -212,7 +212,7 @@ def squeeze_var(var: np.ndarray, df: np.ndarray, covariate=None, robust: bool = 
     """Empirical Bayes posterior variances: (var_post, var_prior, df_prior).
 
     ``robust=True`` uses limma's robust estimator (Phipson et al. 2016, gene-wise df_prior)
-    from ``analysis.engine.limma_prior``.
+    from ``analysis.engine.de.limma_prior``.
     """
     var = np.array(var, dtype=float)
     df = np.broadcast_to(np.asarray(df, dtype=float), var.shape)

@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.engine.design import TwoGroupDesign, numeric_matrix, two_group_design
-from analysis.engine.limma_prior import squeeze_var
+from analysis.engine.de.design import TwoGroupDesign, numeric_matrix, two_group_design
+from analysis.engine.de.limma_prior import squeeze_var
 
 TOP_TABLE_COLUMNS = ("gene", "logFC", "AveExpr", "t", "P.Value", "adj.P.Val", "B")
 _NON_ESTIMABLE = 1e30  # stand-in stdev of an NA coefficient, so a zero contrast entry clears it

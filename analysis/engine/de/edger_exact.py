@@ -13,9 +13,9 @@ import numpy as np
 from scipy.special import gammaln
 from scipy.stats import beta as beta_dist
 
-from analysis.engine.edger_disp import q2q_nbinom
-from analysis.engine.edger_glm import nb_one_group
-from analysis.engine.edger_norm import add_prior_count
+from analysis.engine.de.edger_disp import q2q_nbinom
+from analysis.engine.de.edger_glm import nb_one_group
+from analysis.engine.de.edger_norm import add_prior_count
 
 
 def _log_dnbinom(x, size, mu):

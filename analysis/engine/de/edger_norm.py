@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import rankdata
 
-from analysis.engine.edger_glm import nb_one_group
+from analysis.engine.de.edger_glm import nb_one_group
 
 
 def _tmm_factor(obs, ref, lib_obs, lib_ref, logratio_trim=0.3, sum_trim=0.05) -> float:

@@ -1,4 +1,4 @@
-"""Fast connectivity: the reference metrics of ``analysis.engine.connectivity`` over the store.
+"""Fast connectivity: the reference metrics of ``analysis.engine.connectivity.metrics`` over the store.
 
 The store (``signatures.io``, ``docs/store.md``) keeps, next to the raw float64 values
 (signature-major), gene-major **int8 screening layouts** with one scale per signature: ``y``
@@ -8,7 +8,7 @@ and the gene indices and values of every extreme vector (``ext_index``, ``ext_va
 query is answered in three steps:
 
 1. **Screen** every complete library column (no missing value) with one fused numba pass over
-   the int8 rows of the genes the query uses (both cores, ``analysis.engine.fastkernels``):
+   the int8 rows of the genes the query uses (both cores, ``analysis.engine.connectivity.fast.kernels``):
    pearson with full overlap reads ``y`` once (1 byte per value); extreme reads only the ≤ 200
    rows of the query's extreme genes; updown only the listed rows; weighted ``y`` and ``b``
    together; each screened score comes with an **error bound** (rounding residuals through
@@ -20,10 +20,10 @@ query is answered in three steps:
 3. **FDR** (Benjamini–Hochberg over the library): exact rows are ranked above every screened
    row whose p-value lower bound they beat; a returned row's adjusted p-value is exact once
    the minimum over that prefix is below the screened rows' bound, else more rows are
-   re-scored (``analysis.engine.fastfdr``).
+   re-scored (``analysis.engine.connectivity.fast.fdr``).
 
 No Django here: the library is any object with the attributes of
-``signatures.io.LibraryMatrices`` (``analysis.engine.fastlib.arrays_library`` builds one in
+``signatures.io.LibraryMatrices`` (``analysis.engine.connectivity.fast.library.arrays_library`` builds one in
 memory).
 """
 
@@ -35,19 +35,19 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from analysis.engine import fastexact as fx
-from analysis.engine import fastkernels as fk
-from analysis.engine.connectivity import (
+from analysis.engine.connectivity.fast import exact as fx
+from analysis.engine.connectivity.fast import kernels as fk
+from analysis.engine.connectivity.fast.extreme import extreme_vector
+from analysis.engine.connectivity.fast.fdr import TAIL, exact_fdr, p_values
+from analysis.engine.connectivity.metrics import (
     DEFAULT_MIN_OVERLAP,
     FullSignature,
     GeneList,
     UpDownSignature,
     updown_from_signature,
 )
-from analysis.engine.fastfdr import TAIL, exact_fdr, p_values
+from analysis.engine.derived import derived
 from analysis.engine.stats import bh_fdr, random_set_z
-from lib.derived import derived
-from lib.extreme import extreme_vector
 
 COLUMNS = ["signature", "column", "similarity", "pValue", "FDR", "nGenes", "lowOverlap"]
 ORDERS = ("abs", "up", "down")
