@@ -16,22 +16,11 @@ int8 → float32 multiply-adds); the finishing helpers are not (they test for Na
 
 from __future__ import annotations
 
-import os
+import numpy as np
+from numba import njit, prange
 
-# Idle OpenMP threads sleep at once instead of spinning: with several web workers on few
-# cores, one worker's spinning pool steals the core another worker's query needs (HTTP p99
-# of the extreme metric 20 -> 15 ms, ACTIVE doubles p50). Read when the pool starts. Even a
-# bounded spin (GOMP_SPINCOUNT=20000, ~0.3 ms) trades too much: an idle server's extreme
-# query ~1.5 ms faster, `make loadtest` throughput 116 -> 73 req/s (3000: -10%).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import llvmlite.binding as llvm  # noqa: E402
-import numpy as np  # noqa: E402
-from numba import njit, prange  # noqa: E402
-
-# Kernels with several accumulators need more runtime alias checks than LLVM's default (8)
-# allows before it gives up vectorising the inner loop.
-llvm.set_option("", "-runtime-memory-check-threshold=128")
+# Process settings the kernels want (the OpenMP wait policy, an LLVM vectoriser option) are
+# applied by ``analysis.engine.configure()``, not here: importing never changes the process.
 
 FAST = {"contract", "reassoc", "nsz", "arcp"}  # fast-math without "no NaNs / no infs"
 EPS32 = 2.0**-24  # float32 unit round-off
