@@ -11,12 +11,16 @@ bounds, then by a histogram of the others. Otherwise more signatures are re-scor
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import special
 
 from analysis.engine.connectivity.fast import exact as fx
 from analysis.engine.stats import p_from_r
+
+if TYPE_CHECKING:
+    from analysis.engine.connectivity.fast.state import State
 
 
 def p_values(metric: str, r, n) -> np.ndarray:
@@ -29,8 +33,8 @@ def p_values(metric: str, r, n) -> np.ndarray:
 TAIL = 256  # screened rows whose p-value lower bounds enter the BH tail bound (then a histogram)
 
 
-def exact_fdr(state, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
-    """Exact BH FDR of the chosen rows over the library (``state``: fastconn's ``_State``).
+def exact_fdr(state: State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
+    """Exact BH FDR of the chosen rows over the library (``state``: the query's ``State``).
 
     P = the exact rows whose p is below every screened row's p lower bound: they hold ranks
     1..|P|. The adjusted p at rank i is min(min_{i≤j≤|P|} m·p_j/j, tail), and the tail (rows
@@ -38,7 +42,7 @@ def exact_fdr(state, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
     remaining rows (a window of TAIL of them, then ``_past_window``); when the prefix minimum
     is below that bound it is exact, otherwise more rows are re-scored.
     """
-    metric, signed = state.plan.metric, state.signed
+    metric, signed = state.metric, state.signed
     family = (state.r, state.bound, state.exact, state.n, min_overlap, signed)
     top = np.zeros(0, dtype=np.int64)
     if state.tail_pool is not None:

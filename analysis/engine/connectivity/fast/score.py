@@ -39,6 +39,7 @@ from analysis.engine.connectivity.fast import exact as fx
 from analysis.engine.connectivity.fast import kernels as fk
 from analysis.engine.connectivity.fast.extreme import extreme_vector
 from analysis.engine.connectivity.fast.fdr import TAIL, exact_fdr, p_values
+from analysis.engine.connectivity.fast.state import ORDERS, Screen, State
 from analysis.engine.connectivity.metrics import (
     DEFAULT_MIN_OVERLAP,
     FullSignature,
@@ -50,8 +51,6 @@ from analysis.engine.derived import derived
 from analysis.engine.stats import bh_fdr, random_set_z
 
 COLUMNS = ["signature", "column", "similarity", "pValue", "FDR", "nGenes", "lowOverlap"]
-ORDERS = ("abs", "up", "down")
-EPS32 = 2.0**-24  # float32 unit round-off
 EXACT_BLOCK = 4096
 SIGMAS = 8.0  # the weighted metric's statistical screening bound, in standard deviations
 
@@ -129,18 +128,9 @@ def _plan(query, lib, metric: str, n_updown: int) -> _Plan:
 # --- screening: int8 layouts, complete columns, a score and an error bound per column -----
 
 
-@dataclass
-class _Screen:
-    r: np.ndarray  # screened score per column (float64)
-    bound: np.ndarray  # |exact − screened| ≤ bound (inf: must be re-scored)
-    n: int  # nGenes of every complete column
-    checked: bool = True  # False: the bound is first-order; check it on re-scored rows
-    peak: np.ndarray | None = None  # max |r| + bound per block of columns (fastkernels.PEAK)
-
-
-def _unknown(n_sig: int, n: int) -> _Screen:
+def _unknown(n_sig: int, n: int) -> Screen:
     """Every score unknown (NaN, unbounded): all columns are re-scored exactly."""
-    return _Screen(np.full(n_sig, np.nan), np.full(n_sig, np.inf), n)
+    return Screen(np.full(n_sig, np.nan), np.full(n_sig, np.inf), n)
 
 
 def _ratio(num, den):
@@ -159,7 +149,7 @@ def _ascending(rows: np.ndarray, *values: np.ndarray):
     return (np.ascontiguousarray(rows[order]), *(_f32(v[order]) for v in values))
 
 
-def _screen(plan, lib) -> _Screen:
+def _screen(plan, lib) -> Screen:
     """Screened scores of every column and their error bounds.
 
     Partial overlap (and updown): the Pearson of x with the rounded column y' over the rows
@@ -172,7 +162,7 @@ def _screen(plan, lib) -> _Screen:
     if plan.metric == "randomset":
         return _screen_randomset(plan, lib)
     if n < 3:
-        return _Screen(np.full(n_sig, np.nan), np.zeros(n_sig), n)
+        return Screen(np.full(n_sig, np.nan), np.zeros(n_sig), n)
     if plan.metric == "weighted":
         return _screen_weighted(plan, lib)
     name = "e" if plan.metric == "extreme" else "y"
@@ -185,10 +175,10 @@ def _screen(plan, lib) -> _Screen:
         if not nx > 0:  # a constant query: every score is NaN (re-scored to say so)
             return _unknown(n_sig, n)
         sorted_rows, x32 = _ascending(rows, xc)
-        rounding = (n + 2) * EPS32 * float(np.abs(xc).max()) * np.sqrt(n) / nx
+        rounding = (n + 2) * fk.EPS32 * float(np.abs(xc).max()) * np.sqrt(n) / nx
         rel_err = _per_column(lib, name, n_genes)[5]
         r, bound, peak = fk.screen_partial(codes, sorted_rows, x32, n_sig, rel_err, nx, rounding)
-        return _Screen(r, bound, n, peak=peak)
+        return Screen(r, bound, n, peak=peak)
     # every library gene is used: the column sums are exact moments, one dot product is read
     x = plan.x if plan.metric == "extreme" else plan.x - plan.x.mean()
     nz = np.flatnonzero(x != 0)
@@ -200,12 +190,12 @@ def _screen(plan, lib) -> _Screen:
         return _unknown(n_sig, n)
     r, bound, peak = fk.screen_full(
         codes, sorted_rows, w32, n_sig, _per_column(lib, name, n_genes)[:5], sx, np.sqrt(vx),
-        nx, np.sqrt(len(nz)), (len(nz) + 2) * EPS32 * nx,
+        nx, np.sqrt(len(nz)), (len(nz) + 2) * fk.EPS32 * nx,
     )  # fmt: skip
-    return _Screen(r, bound, n, peak=peak)
+    return Screen(r, bound, n, peak=peak)
 
 
-def _screen_updown(plan, lib, codes, n_sig: int, n_genes: int) -> _Screen:
+def _screen_updown(plan, lib, codes, n_sig: int, n_genes: int) -> Screen:
     """Up/down lists: the Pearson of the ±1 codes with the rounded column over the listed rows
     from exact integer sums (``fastkernels.screen_updown``); bound as for partial overlap."""
     n = len(plan.rows)
@@ -218,7 +208,7 @@ def _screen_updown(plan, lib, codes, n_sig: int, n_genes: int) -> _Screen:
     proto = np.zeros(1, dtype=np.int16 if 127 * max(len(up), len(down)) < 2**15 else np.int32)
     rel_err = _per_column(lib, "y", n_genes)[5]
     r, bound, peak = fk.screen_updown(codes, up, down, n_sig, rel_err, nx, x_mean, proto)
-    return _Screen(r, bound, n, peak=peak)
+    return Screen(r, bound, n, peak=peak)
 
 
 def _up32(values) -> np.ndarray:
@@ -254,17 +244,17 @@ def _per_column(lib, name: str, n_genes: int) -> np.ndarray:
     return derived(lib, ("per column", name), build)
 
 
-def _screen_weighted(plan, lib) -> _Screen:
+def _screen_weighted(plan, lib) -> Screen:
     n_sig, n = len(lib.signature_ids), len(plan.rows)
     if lib.pvalue is None:  # no library weights: score everything exactly
-        return _Screen(np.zeros(n_sig), np.full(n_sig, np.inf), n)
+        return Screen(np.zeros(n_sig), np.full(n_sig, np.inf), n)
     m, x, a = lib.moments, plan.x, plan.a
     sy, sb = m["y_scale"], m["b_scale"]
     codes_y, codes_b = lib.layouts["y"], lib.layouts["b"]
     # Rounding errors are independent and uniform (sd = scale/√12); to first order they move r
     # by δr ≈ <x̂ − r·ŷ, e_y>_w/‖y_c‖_w + Σ_g e_b,g·(x̂_g·ŷ_g − r/2·(x̂_g² + ŷ_g²)), whose sd is
     # at most sy/√12·√(w_max·(1 − r²)/v_y) + sb/√12·√(3n)/Σw·(1 + |r|). The bound is SIGMAS of
-    # those sds: a statistical bound, checked on every re-scored row (``_State.rescore``).
+    # those sds: a statistical bound, checked on every re-scored row (``State.rescore``).
     sums = np.array([a.sum(), a @ x, a @ (x * x), a.max()])
     rows, x32, a32 = _ascending(plan.rows, x, a)
     if n == len(lib.genes):  # every gene: the library-only sums are exact column moments
@@ -276,23 +266,23 @@ def _screen_weighted(plan, lib) -> _Screen:
         r, bound, peak = fk.screen_weighted_partial(
             codes_y, codes_b, rows, x32, a32, n_sig, sy, sb, sums, SIGMAS
         )
-    return _Screen(r, bound, n, checked=False, peak=peak)
+    return Screen(r, bound, n, checked=False, peak=peak)
 
 
-def _screen_randomset(plan, lib) -> _Screen:
+def _screen_randomset(plan, lib) -> Screen:
     n_sig, n_genes, k = len(lib.signature_ids), len(lib.genes), len(plan.rows)
     if lib.pvalue is None or k == 0:
-        return _Screen(np.zeros(n_sig), np.full(n_sig, np.inf), k)
+        return Screen(np.zeros(n_sig), np.full(n_sig, np.inf), k)
     m = lib.moments
     total = m["b_scale"] * fk.dot_rows(lib.layouts["b"], plan.rows, np.ones(k, np.float32), n_sig)
     mean = m["b_sum"] / n_genes
     var = m["b_sq"] / n_genes - mean * mean
     z = random_set_z(total / k, k, mean, var, n_genes)
     resid = np.sqrt(k) * np.minimum(m["b_err"], np.sqrt(k) * m["b_scale"] / 2)
-    resid += (k + 2) * EPS32 * (np.abs(total) + np.sqrt(k * m["b_sq"]))
+    resid += (k + 2) * fk.EPS32 * (np.abs(total) + np.sqrt(k * m["b_sq"]))
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.sqrt(var / k * (n_genes - k) / (n_genes - 1))
-    return _Screen(z, _ratio(resid / k, sd), k)
+    return Screen(z, _ratio(resid / k, sd), k)
 
 
 # --- exact float64 scoring of chosen columns ---------------------------------------------
@@ -363,59 +353,7 @@ def _exact_randomset(plan: _Plan, lib, cols):
 # --- choosing the rows, p-values and FDR -----------------------------------------------------
 
 
-class _State:
-    """Scores of every column: screened (with a bound) until re-scored exactly."""
-
-    def __init__(self, plan, lib, screen: _Screen):
-        n_sig = len(lib.signature_ids)
-        self.plan, self.lib = plan, lib
-        self.r = np.asarray(screen.r, dtype=np.float64)  # a screened NaN ranks as unknown
-        self.bound = np.asarray(screen.bound, dtype=np.float64)
-        np.copyto(self.bound, np.inf, where=np.isnan(self.bound))
-        self.peak = fk.block_peaks(self.r, self.bound) if screen.peak is None else screen.peak
-        self.n = np.full(n_sig, screen.n, dtype=np.int32)
-        self.exact = np.zeros(n_sig, dtype=bool)
-        self.exact_cols = np.zeros(0, dtype=np.int64)
-        self.exact_p = np.zeros(0)  # p-values of exact_cols
-        self.checked = screen.checked
-        self.widened = False
-        self.tail_pool = None  # candidates of the FDR's tail (``_choose``)
-        if len(lib.nan_columns):
-            self.rescore(lib.nan_columns)
-
-    def rescore(self, cols: np.ndarray) -> None:
-        cols = cols[~self.exact[cols]]
-        if not len(cols):
-            return
-        r, n = _exact(self.plan, self.lib, cols)
-        if not self.checked:  # a first-order bound: widen every bound if it was exceeded
-            seen = ~np.isin(cols, self.lib.nan_columns) & np.isfinite(r) & np.isfinite(self.r[cols])
-            ratio = np.abs(r[seen] - self.r[cols][seen]) / self.bound[cols][seen]
-            if len(ratio) and np.nanmax(ratio) > 0.75:
-                self.bound *= 2 * np.nanmax(ratio)
-                self.widened = True
-        self.r[cols], self.n[cols], self.bound[cols] = r, n, 0.0
-        self.peak[cols // fk.PEAK] = np.inf  # no longer the screened peaks: look again
-        self.exact[cols] = True
-        self.exact_cols = np.concatenate([self.exact_cols, cols])
-        self.exact_p = np.concatenate([self.exact_p, p_values(self.plan.metric, r, n)])
-
-    def p_of(self, cols: np.ndarray) -> np.ndarray:
-        """p-values of exact columns (computed when they were re-scored)."""
-        by_column = np.argsort(self.exact_cols)
-        at = np.searchsorted(self.exact_cols[by_column], cols)
-        return self.exact_p[by_column[at]]
-
-    @property
-    def signed(self) -> bool:
-        """Scores ranked by value, not magnitude (randomset z): also how p-values order."""
-        return self.plan.metric == "randomset"
-
-    def mode(self, order: str) -> int:
-        return 1 if self.signed else ORDERS.index(order)
-
-
-def _choose(state: _State, top: int, order: str, min_overlap: int) -> np.ndarray:
+def _choose(state: State, top: int, order: str, min_overlap: int) -> np.ndarray:
     """Re-score every column that may belong to the top rows; returns them ranked.
 
     A column whose upper bound is below the k-th largest lower bound cannot be in the top k.
@@ -493,7 +431,7 @@ def fast_connectivity(
         low = n < min_overlap
         fdr = bh_fdr(np.where(low, np.nan, p))
         return FastResult(_frame(lib, cols, r, p, fdr, n, low), n_sig, n_sig, len(plan.rows))
-    state = _State(plan, lib, _screen(plan, lib))
+    state = State(metric, _screen(plan, lib), lambda cols: _exact(plan, lib, cols), lib.nan_columns)
     chosen = _choose(state, top, order, min_overlap)
     fdr = exact_fdr(state, chosen, min_overlap)
     r, n = state.r[chosen], state.n[chosen]
