@@ -1,4 +1,4 @@
-"""analysis.engine.allpairs.topk: all-pairs top-k connections against a brute-force numpy top-k."""
+"""analysis.engine.allpairs: all-pairs top-k connections against a brute-force numpy top-k."""
 
 import numpy as np
 import pytest
