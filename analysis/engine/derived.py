@@ -10,7 +10,7 @@ import weakref
 from collections.abc import Callable, Hashable
 from typing import Any
 
-_DERIVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_DERIVED: weakref.WeakKeyDictionary[Any, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
 
 
 def derived(owner: Any, key: Hashable, build: Callable[[], Any]) -> Any:

@@ -3,6 +3,7 @@ the engine (``analysis.engine.l1000``) and the demo loader (``signatures.demo``)
 import the engine."""
 
 import numpy as np
+import numpy.typing as npt
 
 #: Consistency constant that makes the MAD estimate the standard deviation of a normal sample.
 MAD_SCALE = 1.4826
@@ -34,7 +35,7 @@ def robust_zscore(
     return (values - median) / (MAD_SCALE * np.maximum(mad, mad_floor))
 
 
-def boolean_mask(reference, n: int) -> np.ndarray:
+def boolean_mask(reference: npt.ArrayLike, n: int) -> np.ndarray:
     """A boolean mask of n entries (e.g. the reference wells), or ValueError."""
     mask = np.asarray(reference, dtype=bool)
     if mask.shape != (n,):

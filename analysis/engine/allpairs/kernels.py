@@ -23,12 +23,12 @@ CHUNK = 64
 
 
 @njit(inline="always")
-def _worse(s1, i1, s2, i2):
+def _worse(s1: float, i1: int, s2: float, i2: int) -> bool:
     return s1 < s2 or (s1 == s2 and i1 > i2)
 
 
 @njit(cache=True, nogil=True)
-def heap_push(hs, hi, n, s, j):
+def heap_push(hs: np.ndarray, hi: np.ndarray, n: int, s: float, j: int) -> int:
     """Offer (s, j) to the heap hs/hi (capacity hs.size) holding n entries; return the new n."""
     k = hs.size
     if n < k:
@@ -48,7 +48,7 @@ def heap_push(hs, hi, n, s, j):
 
 
 @njit(inline="always")
-def _sift_down(hs, hi, size, s, j):
+def _sift_down(hs: np.ndarray, hi: np.ndarray, size: int, s: float, j: int) -> None:
     """Put (s, j) at the root of the heap's first ``size`` entries and sift it down."""
     pos = 0
     while True:
@@ -65,13 +65,22 @@ def _sift_down(hs, hi, size, s, j):
 
 
 @njit(inline="always")
-def _threshold(hs, n, floor):
+def _threshold(hs: np.ndarray, n: int, floor: float) -> float:
     """Smallest s that can still enter the list: its floor until full, then its root."""
     return hs[0] if n == hs.size and n > 0 else floor
 
 
 @njit(cache=True, nogil=True)
-def select_tile(r, i0, j0, diag, floor, hs, hi, hn):
+def select_tile(
+    r: np.ndarray,
+    i0: int,
+    j0: int,
+    diag: bool,
+    floor: np.ndarray,
+    hs: np.ndarray,
+    hi: np.ndarray,
+    hn: np.ndarray,
+) -> None:
     """Offer every pair of the tile r (bI, bJ) = z[i0 + i] · z[j0 + j] to both its rows' lists.
 
     Slots: row i of the tile is slot i, column j is slot bI + j, or slot j when ``diag``
@@ -129,7 +138,9 @@ def select_tile(r, i0, j0, diag, floor, hs, hi, hn):
 
 
 @njit(cache=True, nogil=True)
-def compact(hs, hi, hn):
+def compact(
+    hs: np.ndarray, hi: np.ndarray, hn: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The filled part of every list, flat: (ptr (2·n_slots + 1,), s, j); list h of slot q
     is entries ptr[h·n_slots + q] … ptr[h·n_slots + q + 1] − 1 (heap order)."""
     n_slots = hn.shape[1]
@@ -149,7 +160,15 @@ def compact(hs, hi, hn):
 
 
 @njit(cache=True, nogil=True)
-def merge(state_s, state_i, state_n, rows, ptr, s, j):
+def merge(
+    state_s: np.ndarray,
+    state_i: np.ndarray,
+    state_n: np.ndarray,
+    rows: np.ndarray,
+    ptr: np.ndarray,
+    s: np.ndarray,
+    j: np.ndarray,
+) -> None:
     """Offer a compacted partial (rows (n_slots,) global, distinct) to the running lists
     state_s/state_i (2, S, k), state_n (2, S)."""
     n_slots = rows.size
@@ -163,7 +182,7 @@ def merge(state_s, state_i, state_n, rows, ptr, s, j):
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def sort_lists(hs, hi, hn):
+def sort_lists(hs: np.ndarray, hi: np.ndarray, hn: np.ndarray) -> None:
     """Heap-sort every list in place, best first (s descending, then j ascending)."""
     for g in prange(hs.shape[1]):
         for h in range(2):

@@ -32,15 +32,21 @@ differ by about 1e-7.
 from __future__ import annotations
 
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from analysis.engine.allpairs import kernels as ak
 
+#: A tile (i0, i1, j0, j1): rows i0..i1−1 against rows j0..j1−1.
+Tile = tuple[int, int, int, int]
 
-def standardised(logfc_block) -> np.ndarray:
+
+def standardised(logfc_block: npt.ArrayLike) -> np.ndarray:
     """Rows of signature-major logFC (B, G) centred and scaled to unit norm over the finite
     values, NaN -> 0, float32: z_i·z_j is then the Pearson r of two complete signatures."""
     y = np.asarray(logfc_block, dtype=np.float64)
@@ -55,7 +61,7 @@ def standardised(logfc_block) -> np.ndarray:
 NAMES = ("pos_idx", "pos_r", "neg_idx", "neg_r")
 
 
-def tiles(n: int, block: int) -> list[tuple[int, int, int, int]]:
+def tiles(n: int, block: int) -> list[Tile]:
     """The tiles (i0, i1, j0, j1), j0 ≥ i0, of the upper triangle of an n × n Gram matrix in
     blocks of ``block`` rows, block row by block row (each row's lists fill early)."""
     if block < 1:
@@ -64,20 +70,20 @@ def tiles(n: int, block: int) -> list[tuple[int, int, int, int]]:
     return [(i0, i1, j0, j1) for a, (i0, i1) in enumerate(edges) for (j0, j1) in edges[a:]]
 
 
-def tile_work(tile) -> int:
+def tile_work(tile: Tile) -> int:
     """Pairs a tile computes (its GEMM cost up to a constant)."""
     i0, i1, j0, j1 = tile
     return (i1 - i0) * (j1 - j0)  # a diagonal tile's GEMM is a full square too
 
 
-def _check_tile(n, i0, i1, j0, j1):
+def _check_tile(n: int, i0: int, i1: int, j0: int, j1: int) -> None:
     if not (0 <= i0 < i1 <= n and 0 <= j0 < j1 <= n):
         raise ValueError(f"tile {(i0, i1, j0, j1)} is outside 0..{n}")
     if not (j0 >= i1 or (i0, i1) == (j0, j1)):
         raise ValueError("a tile is either diagonal (I == J) or above the diagonal (J after I)")
 
 
-def tile_rows(i0, i1, j0, j1) -> np.ndarray:
+def tile_rows(i0: int, i1: int, j0: int, j1: int) -> np.ndarray:
     """The global rows whose lists a tile feeds, in slot order."""
     if (i0, i1) == (j0, j1):
         return np.arange(i0, i1, dtype=np.int64)
@@ -90,14 +96,16 @@ class Partial:
     list h (0 positive, 1 negative, scored s = r or −r) of row q holds ≤ k entries
     s[ptr[h·n + q] : ptr[h·n + q + 1]] (float32) with their signatures j (int32)."""
 
-    tile: tuple[int, int, int, int]
+    tile: Tile
     rows: np.ndarray
     ptr: np.ndarray
     s: np.ndarray
     j: np.ndarray
 
 
-def tile_top_k(z, i0: int, i1: int, j0: int, j1: int, k: int, floor=None) -> Partial:
+def tile_top_k(
+    z: np.ndarray, i0: int, i1: int, j0: int, j1: int, k: int, floor: np.ndarray | None = None
+) -> Partial:
     """One independent tile: the pairs (i, j), i in i0..i1−1, j in j0..j1−1, j > i.
 
     z: (S, G) float32 standardised rows (C-contiguous); k ≥ 0 (the lists' length,
@@ -125,21 +133,33 @@ def tile_top_k(z, i0: int, i1: int, j0: int, j1: int, k: int, floor=None) -> Par
     return Partial(tile=(i0, i1, j0, j1), rows=rows, ptr=ptr, s=s, j=j)
 
 
+class PartialFuture(Protocol):
+    """What ``submit`` returns: a future of one tile's :class:`Partial`."""
+
+    def result(self) -> Partial: ...
+
+
+#: submit(tile, k, floor) -> a future of ``tile_top_k``'s Partial for that tile.
+Submit = Callable[[Tile, int, np.ndarray], PartialFuture]
+#: progress(done_pairs, total_pairs).
+Progress = Callable[[int, int], object]
+
+
 class TopK:
     """The running top-k lists of all n rows: s (2, n, k) float32 scores (h = 0: r, 1: −r),
     i (2, n, k) int32 signatures, count (2, n) fill counts; 250,000 × 100: 400 MB."""
 
-    def __init__(self, n: int, k: int):
+    def __init__(self, n: int, k: int) -> None:
         if k < 0:
             raise ValueError("k must be at least 0")
         self.n, self.k = n, min(k, max(n - 1, 0))
         self.s = np.empty((2, n, self.k), dtype=np.float32)
         self.i = np.empty((2, n, self.k), dtype=np.int32)
         self.count = np.zeros((2, n), dtype=np.int64)
-        self.merged: set = set()
+        self.merged: set[Tile] = set()
         self.pairs = 0
 
-    def floor(self, tile) -> np.ndarray:
+    def floor(self, tile: Tile) -> np.ndarray:
         """(2, n_slots) float32: each list's worst entry if it is full, else −inf."""
         rows = tile_rows(*tile)
         if self.k == 0:
@@ -156,7 +176,7 @@ class TopK:
         self.pairs += (i1 - i0) * (i1 - i0 - 1) // 2 if i0 == j0 else (i1 - i0) * (j1 - j0)
         ak.merge(self.s, self.i, self.count, part.rows, part.ptr, part.s, part.j)
 
-    def result(self) -> dict:
+    def result(self) -> dict[str, np.ndarray]:
         """pos_idx, pos_r, neg_idx, neg_r: (n, k) int32 / float32, best first (consumes the
         state: the lists are sorted in place)."""
         if self.pairs != self.n * (self.n - 1) // 2 or (self.count != self.k).any():
@@ -170,7 +190,14 @@ class TopK:
         }
 
 
-def run_tiles(n: int, k: int, block: int, submit, depth: int = 4, progress=None) -> dict:
+def run_tiles(
+    n: int,
+    k: int,
+    block: int,
+    submit: Submit,
+    depth: int = 4,
+    progress: Progress | None = None,
+) -> dict[str, np.ndarray]:
     """Drive the tiles of an n-row library through ``submit`` and merge them as they come.
 
     submit(tile, k, floor) -> a future (``concurrent.futures`` or ``dask.distributed``) whose
@@ -182,11 +209,11 @@ def run_tiles(n: int, k: int, block: int, submit, depth: int = 4, progress=None)
     state = TopK(n, k)
     plan = tiles(n, block)
     total, done = sum(map(tile_work, plan)), 0
-    plan = iter(plan)
-    pending: deque = deque()
+    queue = iter(plan)
+    pending: deque[tuple[Tile, PartialFuture]] = deque()
     while True:
         while len(pending) < max(depth, 1):
-            tile = next(plan, None)
+            tile = next(queue, None)
             if tile is None:
                 break
             pending.append((tile, submit(tile, state.k, state.floor(tile))))
@@ -199,16 +226,23 @@ def run_tiles(n: int, k: int, block: int, submit, depth: int = 4, progress=None)
             progress(done, total)
 
 
-def all_pairs_top_k(z, k: int = 100, block: int = 2048, threads: int = 2, progress=None) -> dict:
+def all_pairs_top_k(
+    z: npt.ArrayLike,
+    k: int = 100,
+    block: int = 2048,
+    threads: int = 2,
+    progress: Progress | None = None,
+) -> dict[str, np.ndarray]:
     """Top-k positive and negative connections of every row of z (S, G), self excluded,
     k capped at S − 1: the tiles run on ``threads`` threads of this process (each tile's GEMM
     and selection on one thread: cap the BLAS library at one thread per call, e.g. with
     ``threadpoolctl.threadpool_limits(1, "blas")``, or the two pools oversubscribe the cores).
     """
-    z = np.ascontiguousarray(z, dtype=np.float32)
+    rows = np.ascontiguousarray(z, dtype=np.float32)
     with ThreadPoolExecutor(max_workers=threads) as pool:
 
-        def submit(tile, k, floor):
-            return pool.submit(tile_top_k, z, *tile, k, floor)
+        def submit(tile: Tile, k: int, floor: np.ndarray) -> Future[Partial]:
+            i0, i1, j0, j1 = tile
+            return pool.submit(tile_top_k, rows, i0, i1, j0, j1, k, floor)
 
-        return run_tiles(z.shape[0], k, block, submit, depth=2 * threads, progress=progress)
+        return run_tiles(rows.shape[0], k, block, submit, depth=2 * threads, progress=progress)

@@ -44,10 +44,12 @@ whose correlation is undefined (a constant vector, fewer than 3 genes).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats as sps
 
@@ -67,7 +69,7 @@ COLUMNS = ["signature", "similarity", "pValue", "FDR", "nGenes", "lowOverlap"]
 DEFAULT_MIN_OVERLAP = 10
 
 
-def _gene_ids(values, name: str) -> np.ndarray:
+def _gene_ids(values: npt.ArrayLike, name: str) -> np.ndarray:
     genes = np.asarray(values)
     if genes.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional")
@@ -91,7 +93,7 @@ class FullSignature:
     logfc: np.ndarray
     pvalue: np.ndarray | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         genes = _gene_ids(self.genes, "genes")
         logfc = np.asarray(self.logfc, dtype=np.float64)
         if logfc.shape != genes.shape:
@@ -118,7 +120,7 @@ class UpDownSignature:
     up: np.ndarray
     down: np.ndarray
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         up = _gene_ids(self.up, "up")
         down = _gene_ids(self.down, "down")
         if np.intersect1d(up, down).size:
@@ -140,7 +142,7 @@ class GeneList:
 
     genes: np.ndarray
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         genes = _gene_ids(self.genes, "genes")
         if genes.size == 0:
             raise ValueError("the gene list is empty")
@@ -148,6 +150,8 @@ class GeneList:
 
 
 Query = FullSignature | UpDownSignature | GeneList
+#: Scores one library column j: (similarity, genes used).
+ScoreOne = Callable[[int], tuple[float, int]]
 
 
 def extreme_vector(genes: np.ndarray, s: np.ndarray, n_extreme: int = 100) -> np.ndarray:
@@ -173,7 +177,7 @@ def extreme_vector(genes: np.ndarray, s: np.ndarray, n_extreme: int = 100) -> np
 
 def updown_from_signature(query: FullSignature, n_updown: int = 100) -> UpDownSignature:
     """The query's ``n_updown`` smallest-p genes (ties by gene id), split by the sign of logFC."""
-    if not query.has_p:
+    if query.pvalue is None:
         raise ValueError("a query without p-values needs explicit up/down lists")
     ok = np.isfinite(query.pvalue) & np.isfinite(query.logfc) & (query.logfc != 0)
     genes, p, lfc = query.genes[ok], query.pvalue[ok], query.logfc[ok]
@@ -181,14 +185,14 @@ def updown_from_signature(query: FullSignature, n_updown: int = 100) -> UpDownSi
     return UpDownSignature(up=genes[chosen][lfc[chosen] > 0], down=genes[chosen][lfc[chosen] < 0])
 
 
-def _align(query_genes: np.ndarray, lib_genes: np.ndarray):
+def _align(query_genes: np.ndarray, lib_genes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Indices (iq, il) of the genes present in both, in query order."""
     position = pd.Index(lib_genes).get_indexer(query_genes)
     iq = np.flatnonzero(position >= 0)
     return iq, position[iq]
 
 
-def _correlation_rows(n_signatures: int, score_one) -> tuple[np.ndarray, np.ndarray]:
+def _correlation_rows(n_signatures: int, score_one: ScoreOne) -> tuple[np.ndarray, np.ndarray]:
     r = np.full(n_signatures, np.nan)
     n = np.zeros(n_signatures, dtype=np.int64)
     for j in range(n_signatures):
@@ -196,15 +200,23 @@ def _correlation_rows(n_signatures: int, score_one) -> tuple[np.ndarray, np.ndar
     return r, n
 
 
-def _extreme(query, lib_genes, lib_logfc, lib_p, *, n_extreme, p_floor):
-    if not query.has_p or lib_p is None:
+def _extreme(
+    query: FullSignature,
+    lib_genes: np.ndarray,
+    lib_logfc: np.ndarray,
+    lib_p: np.ndarray | None,
+    *,
+    n_extreme: int,
+    p_floor: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    if query.pvalue is None or lib_p is None:
         raise ValueError("the extreme metric needs p-values in the query and the library")
     # each side picks its extremes among all of its own genes, before the intersection
     q_s = signed_significance(query.logfc, query.pvalue, floor=p_floor)
     iq, il = _align(query.genes, lib_genes)
     q_ext = extreme_vector(query.genes, q_s, n_extreme)[iq]
 
-    def one(j):
+    def one(j: int) -> tuple[float, int]:
         s = signed_significance(lib_logfc[:, j], lib_p[:, j], floor=p_floor)
         l_ext = extreme_vector(lib_genes, s, n_extreme)[il]
         shared = np.isfinite(q_ext) & np.isfinite(l_ext)
@@ -213,17 +225,24 @@ def _extreme(query, lib_genes, lib_logfc, lib_p, *, n_extreme, p_floor):
     return _correlation_rows(lib_logfc.shape[1], one)
 
 
-def _weighted(query, lib_genes, lib_logfc, lib_p, *, p_floor):
+def _weighted(
+    query: FullSignature,
+    lib_genes: np.ndarray,
+    lib_logfc: np.ndarray,
+    lib_p: np.ndarray | None,
+    *,
+    p_floor: float,
+) -> tuple[np.ndarray, np.ndarray]:
     if not query.has_p and lib_p is None:
         raise ValueError("the weighted metric needs p-values in the query or the library")
     q_ok = np.isfinite(query.logfc)
-    if query.has_p:
+    if query.pvalue is not None:
         q_ok &= np.isfinite(query.pvalue)
     iq, il = _align(query.genes[q_ok], lib_genes)
     x_all = query.logfc[q_ok][iq]
-    wq = neg_log10_p(query.pvalue[q_ok][iq], floor=p_floor) if query.has_p else 0.0
+    wq = neg_log10_p(query.pvalue[q_ok][iq], floor=p_floor) if query.pvalue is not None else 0.0
 
-    def one(j):
+    def one(j: int) -> tuple[float, int]:
         y = lib_logfc[il, j].astype(np.float64)
         ok = np.isfinite(y)
         w = np.broadcast_to(wq, y.shape)
@@ -238,13 +257,19 @@ def _weighted(query, lib_genes, lib_logfc, lib_p, *, p_floor):
     return _correlation_rows(lib_logfc.shape[1], one)
 
 
-def _updown(query, lib_genes, lib_logfc, *, n_updown):
+def _updown(
+    query: FullSignature | UpDownSignature,
+    lib_genes: np.ndarray,
+    lib_logfc: np.ndarray,
+    *,
+    n_updown: int,
+) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(query, FullSignature):
         query = updown_from_signature(query, n_updown)
     genes, codes = query.codes()
     iq, il = _align(genes, lib_genes)
 
-    def one(j):
+    def one(j: int) -> tuple[float, int]:
         y = lib_logfc[il, j].astype(np.float64)
         ok = np.isfinite(y)
         return _pearson_if_enough(codes[iq][ok], y[ok]), int(ok.sum())
@@ -252,12 +277,14 @@ def _updown(query, lib_genes, lib_logfc, *, n_updown):
     return _correlation_rows(lib_logfc.shape[1], one)
 
 
-def _pearson_metric(query, lib_genes, lib_logfc):
+def _pearson_metric(
+    query: FullSignature, lib_genes: np.ndarray, lib_logfc: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     ok = np.isfinite(query.logfc)
     iq, il = _align(query.genes[ok], lib_genes)
     x = query.logfc[ok][iq]
 
-    def one(j):
+    def one(j: int) -> tuple[float, int]:
         y = lib_logfc[il, j].astype(np.float64)
         fin = np.isfinite(y)
         return _pearson_if_enough(x[fin], y[fin]), int(fin.sum())
@@ -265,23 +292,30 @@ def _pearson_metric(query, lib_genes, lib_logfc):
     return _correlation_rows(lib_logfc.shape[1], one)
 
 
-def _pearson_if_enough(x, y) -> float:
+def _pearson_if_enough(x: np.ndarray, y: np.ndarray) -> float:
     return pearson(x, y) if len(x) >= 3 else np.nan
 
 
-def _check_library(lib_genes, lib_logfc, lib_p, signature_ids):
-    lib_genes = _gene_ids(lib_genes, "lib_genes")
-    lib_logfc = np.asarray(lib_logfc)
-    if lib_logfc.ndim != 2 or lib_logfc.shape[0] != len(lib_genes):
+def _check_library(
+    lib_genes: npt.ArrayLike,
+    lib_logfc: npt.ArrayLike,
+    lib_p: npt.ArrayLike | None,
+    signature_ids: Sequence[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    genes = _gene_ids(lib_genes, "lib_genes")
+    logfc = np.asarray(lib_logfc)
+    if logfc.ndim != 2 or logfc.shape[0] != len(genes):
         raise ValueError("lib_logfc must be (genes, signatures) and match lib_genes")
-    if lib_p is not None and np.shape(lib_p) != lib_logfc.shape:
+    if lib_p is not None and np.shape(lib_p) != logfc.shape:
         raise ValueError("lib_p must have the shape of lib_logfc")
-    if len(signature_ids) != lib_logfc.shape[1]:
+    if len(signature_ids) != logfc.shape[1]:
         raise ValueError("one signature id per library column is needed")
-    return lib_genes, lib_logfc, (None if lib_p is None else np.asarray(lib_p))
+    return genes, logfc, (None if lib_p is None else np.asarray(lib_p))
 
 
-def _table(signature_ids, r, p, n, min_overlap) -> pd.DataFrame:
+def _table(
+    signature_ids: Sequence[str], r: np.ndarray, p: np.ndarray, n: np.ndarray, min_overlap: int
+) -> pd.DataFrame:
     low = n < min_overlap
     fdr = bh_fdr(np.where(low, np.nan, p))
     return pd.DataFrame(
@@ -334,7 +368,7 @@ def connectivity(
         )
     if metric == "randomset":
         return random_set(
-            query,
+            cast(GeneList, query),  # the only query type randomset allows (above)
             lib_genes,
             lib_logfc,
             lib_p,
@@ -343,13 +377,16 @@ def connectivity(
             p_floor=p_floor,
         )
     if metric == "extreme":
-        r, n = _extreme(query, lib_genes, lib_logfc, lib_p, n_extreme=n_extreme, p_floor=p_floor)
+        full = cast(FullSignature, query)  # as for every metric but updown and randomset
+        r, n = _extreme(full, lib_genes, lib_logfc, lib_p, n_extreme=n_extreme, p_floor=p_floor)
     elif metric == "weighted":
-        r, n = _weighted(query, lib_genes, lib_logfc, lib_p, p_floor=p_floor)
+        r, n = _weighted(cast(FullSignature, query), lib_genes, lib_logfc, lib_p, p_floor=p_floor)
     elif metric == "updown":
-        r, n = _updown(query, lib_genes, lib_logfc, n_updown=n_updown)
+        r, n = _updown(
+            cast(FullSignature | UpDownSignature, query), lib_genes, lib_logfc, n_updown=n_updown
+        )
     else:
-        r, n = _pearson_metric(query, lib_genes, lib_logfc)
+        r, n = _pearson_metric(cast(FullSignature, query), lib_genes, lib_logfc)
     return _table(signature_ids, r, p_from_r(r, n), n, min_overlap)
 
 
@@ -439,7 +476,11 @@ def perturbagen_connectivity(
 
 
 def enrichment_score(
-    ordered_ids: np.ndarray, ordered_scores: np.ndarray, gene_set, *, weighted: bool = True
+    ordered_ids: np.ndarray,
+    ordered_scores: np.ndarray,
+    gene_set: Iterable[Any],
+    *,
+    weighted: bool = True,
 ) -> float:
     """Running-sum (Kolmogorov–Smirnov-like) enrichment score of a gene set in a ranked list.
 
@@ -468,8 +509,8 @@ def enrichment_score(
 def wtcs(
     ids: np.ndarray,
     scores: np.ndarray,
-    up,
-    down,
+    up: Collection[Any],
+    down: Collection[Any],
     *,
     ranks: np.ndarray | None = None,
     weighted: bool = True,

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +37,7 @@ class ParsedQuery:
     n_given: int
 
 
-def _ids(values, name: str) -> list[str]:
+def _ids(values: Any, name: str) -> list[str]:
     if isinstance(values, list | tuple):
         try:
             return list(map(str.strip, values))  # the common case: all strings
@@ -46,7 +48,7 @@ def _ids(values, name: str) -> list[str]:
     raise QueryError(f"{name} must be a list of gene symbols or Entrez ids")
 
 
-def _numbers(values, name: str, n: int) -> np.ndarray:
+def _numbers(values: Any, name: str, n: int) -> np.ndarray:
     if not isinstance(values, list | tuple) or len(values) != n:
         raise QueryError(f"{name} must be a list with one number per gene ({n})")
     try:  # the common case, plain JSON numbers, in one conversion
@@ -115,7 +117,7 @@ def _kept(values: np.ndarray, keep: list[int] | None) -> np.ndarray:
     return values if keep is None else values[keep]
 
 
-def parse_query(payload: dict, *, resolve: Resolver) -> ParsedQuery:
+def parse_query(payload: Mapping[str, Any], *, resolve: Resolver) -> ParsedQuery:
     """Turn an API/CLI payload into a query; raises QueryError with a readable message.
 
     ``resolve`` is called once per id list (once for a full signature or a gene list)."""
@@ -149,11 +151,12 @@ def parse_query(payload: dict, *, resolve: Resolver) -> ParsedQuery:
         pvalue = _kept(_numbers(payload["pvalue"], "pvalue", len(ids)), known.keep)
         if np.any((pvalue < 0) | (pvalue > 1)):
             raise QueryError("p-values must lie in [0, 1]")
-    query = FullSignature(known.genes, logfc, pvalue)
-    return ParsedQuery(query, "signature", tuple(known.unknown), len(ids))
+    return ParsedQuery(
+        FullSignature(known.genes, logfc, pvalue), "signature", tuple(known.unknown), len(ids)
+    )
 
 
-def read_query_table(path) -> dict:
+def read_query_table(path: str | Path) -> dict[str, Any]:
     """A query file as a payload: ``gene logFC [pvalue]`` TSV or an iLINCS signature download.
 
     The iLINCS format has columns ID_geneid, Name_GeneSymbol, Value_LogDiffExp and optionally

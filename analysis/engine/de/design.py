@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -158,7 +159,7 @@ class TwoGroupDesign:
         return len(self.samples) - int(np.linalg.matrix_rank(self.matrix))
 
 
-def _covariate_columns(covariates: pd.DataFrame, samples: pd.Index) -> tuple[list, list[str]]:
+def _covariate_columns(covariates: pd.DataFrame, samples: pd.Index) -> tuple[list[Any], list[str]]:
     missing = samples.difference(covariates.index)
     if len(missing):
         raise DesignError(f"covariates lack sample {missing[0]!r}")

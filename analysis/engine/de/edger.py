@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy.stats import chi2
 from scipy.stats import f as f_dist
@@ -67,7 +68,13 @@ class GlmFit:
     df_prior: float | None = None
 
 
-def glm_fit(counts, groups, lib_size, dispersion, prior_count: float = 0.125) -> GlmFit:
+def glm_fit(
+    counts: npt.ArrayLike,
+    groups: np.ndarray,
+    lib_size: np.ndarray,
+    dispersion: npt.ArrayLike,
+    prior_count: float = 0.125,
+) -> GlmFit:
     """glmFit for a one-way design; ``groups`` integer codes (samples,)."""
     y = np.asarray(counts, dtype=float)
     phi = np.broadcast_to(np.asarray(dispersion, dtype=float), (y.shape[0],)).copy()
@@ -87,7 +94,9 @@ def glm_fit(counts, groups, lib_size, dispersion, prior_count: float = 0.125) ->
     )
 
 
-def _lrt(fit: GlmFit, treatment: int, baseline: int, dispersion=None):
+def _lrt(
+    fit: GlmFit, treatment: int, baseline: int, dispersion: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(logFC, LR) for the contrast treatment - baseline: the null merges the two groups."""
     phi = fit.dispersion if dispersion is None else dispersion
     null_groups = np.where(fit.groups == treatment, baseline, fit.groups)
@@ -110,7 +119,12 @@ def glm_lrt(fit: GlmFit, treatment: int, baseline: int) -> pd.DataFrame:
 
 
 def glm_ql_fit(
-    counts, groups, lib_size, dispersion, ave_log_cpm_: np.ndarray, robust: bool = False
+    counts: npt.ArrayLike,
+    groups: np.ndarray,
+    lib_size: np.ndarray,
+    dispersion: npt.ArrayLike,
+    ave_log_cpm_: np.ndarray,
+    robust: bool = False,
 ) -> GlmFit:
     """Legacy glmQLFit: NB fit at ``dispersion`` (the trended one), QL deviances squeezed
     towards an abundance trend on AveLogCPM (robustly, with gene-wise prior df, if ``robust``)."""
@@ -129,6 +143,8 @@ def glm_ql_fit(
 def glm_ql_ftest(fit: GlmFit, treatment: int, baseline: int) -> pd.DataFrame:
     """Legacy glmQLFTest: F = LR / var_post on df_prior + zero-adjusted residual df,
     never more significant than the Poisson likelihood ratio test."""
+    if fit.var_post is None:
+        raise ValueError("glm_ql_ftest needs the fit of glm_ql_fit (with QL variances)")
     log_fc, lr = _lrt(fit, treatment, baseline)
     f_stat = lr / fit.var_post
     n_samples, n_coef = fit.counts.shape[1], int(fit.groups.max()) + 1
@@ -169,7 +185,14 @@ class _Prepared:
     baseline: int
 
 
-def _prepare(counts, groups, treatment, baseline, filter_, keep_all_groups) -> _Prepared:
+def _prepare(
+    counts: pd.DataFrame,
+    groups: pd.Series,
+    treatment: str,
+    baseline: str,
+    filter_: bool,
+    keep_all_groups: bool,
+) -> _Prepared:
     groups = groups.astype(str)
     for name, label in (("treatment", treatment), ("baseline", baseline)):
         if label not in set(groups):

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy.optimize import fminbound
 from scipy.special import gammainccinv, gammaincinv, gammaln, ndtri_exp
 from scipy.stats import gamma as gamma_dist
@@ -46,7 +47,12 @@ class Dispersions:
     span: float
 
 
-def q2q_nbinom(x, input_mean, output_mean, dispersion) -> np.ndarray:
+def q2q_nbinom(
+    x: npt.ArrayLike,
+    input_mean: npt.ArrayLike,
+    output_mean: npt.ArrayLike,
+    dispersion: npt.ArrayLike,
+) -> np.ndarray:
     """Quantile-to-quantile map between NB means (average of normal and gamma approximations)."""
     x = np.asarray(x, dtype=float)
     mi = np.array(input_mean, dtype=float)
@@ -74,7 +80,9 @@ def q2q_nbinom(x, input_mean, output_mean, dispersion) -> np.ndarray:
     return (q1 + q2) / 2
 
 
-def equalize_lib_sizes(y, groups, dispersion, lib_size) -> np.ndarray:
+def equalize_lib_sizes(
+    y: np.ndarray, groups: np.ndarray, dispersion: np.ndarray | float, lib_size: np.ndarray
+) -> np.ndarray:
     """Pseudo-counts at the geometric-mean library size, group means kept (classic edgeR)."""
     common = np.exp(np.mean(np.log(lib_size)))
     mi = np.zeros_like(y, dtype=float)
@@ -96,9 +104,12 @@ def cond_loglik_delta(y: np.ndarray, delta: float) -> np.ndarray:
     return gammaln(y + r).sum(axis=1) + gammaln(n * r) - gammaln(n * r + t) - n * gammaln(r)
 
 
-def _classic_loglik(y, groups, lib_size, sel, tol):
-    def split_ll(pseudo, delta):
-        return sum(cond_loglik_delta(pseudo[:, groups == g], delta) for g in np.unique(groups))
+def _classic_loglik(
+    y: np.ndarray, groups: np.ndarray, lib_size: np.ndarray, sel: np.ndarray, tol: float
+) -> np.ndarray:
+    def split_ll(pseudo: np.ndarray, delta: float) -> np.ndarray:
+        parts = (cond_loglik_delta(pseudo[:, groups == g], delta) for g in np.unique(groups))
+        return sum(parts, np.zeros(len(pseudo)))
 
     pseudo = equalize_lib_sizes(y, groups, 0.01, lib_size)[sel]
     delta = fminbound(lambda d: -split_ll(pseudo, d).sum(), 1e-4, 100 / 101, xtol=tol)
@@ -108,7 +119,7 @@ def _classic_loglik(y, groups, lib_size, sel, tol):
     return np.column_stack([split_ll(pseudo, d / (1 + d)) for d in grid])
 
 
-def _apl_grid(y, groups, offset):
+def _apl_grid(y: np.ndarray, groups: np.ndarray, offset: np.ndarray) -> np.ndarray:
     return np.column_stack([cox_reid_apl(y, groups, offset, 0.1 * 2**s) for s in GRID])
 
 

@@ -10,6 +10,7 @@ approximation is used instead.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import gammaln
 from scipy.stats import beta as beta_dist
 
@@ -18,7 +19,9 @@ from analysis.engine.de.edger_glm import nb_one_group
 from analysis.engine.de.edger_norm import add_prior_count
 
 
-def _log_dnbinom(x, size, mu):
+def _log_dnbinom(
+    x: np.ndarray | float, size: np.ndarray | float, mu: np.ndarray | float
+) -> np.ndarray:
     """log NB density with mean mu; -inf at negative x."""
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (
@@ -31,7 +34,7 @@ def _log_dnbinom(x, size, mu):
     return np.where(x >= 0, out, -np.inf)
 
 
-def _beta_approx(s1, s2, n1, n2, phi) -> np.ndarray:
+def _beta_approx(s1: np.ndarray, s2: np.ndarray, n1: int, n2: int, phi: np.ndarray) -> np.ndarray:
     s = s1 + s2
     mu = s / (n1 + n2)
     a1 = n1 * mu / (1 + phi * mu)
@@ -45,7 +48,9 @@ def _beta_approx(s1, s2, n1, n2, phi) -> np.ndarray:
     return np.minimum(p, 1)
 
 
-def _double_tail(y1, y2, phi, big_count=900) -> np.ndarray:
+def _double_tail(
+    y1: np.ndarray, y2: np.ndarray, phi: np.ndarray, big_count: float = 900
+) -> np.ndarray:
     n1, n2 = y1.shape[1], y2.shape[1]
     s1, s2 = np.round(y1.sum(axis=1)), np.round(y2.sum(axis=1))
     s = s1 + s2
@@ -74,7 +79,14 @@ def _double_tail(y1, y2, phi, big_count=900) -> np.ndarray:
     return np.minimum(p, 1)
 
 
-def exact_test(counts, groups, lib_size, dispersion, pair=(0, 1), prior_count=0.125):
+def exact_test(
+    counts: npt.ArrayLike,
+    groups: np.ndarray,
+    lib_size: np.ndarray,
+    dispersion: npt.ArrayLike,
+    pair: tuple[int, int] = (0, 1),
+    prior_count: float = 0.125,
+) -> tuple[np.ndarray, np.ndarray]:
     """logFC (pair[1] vs pair[0], log2) and exact p-values (genes,) for two group codes."""
     y = np.asarray(counts, dtype=float)
     phi = np.broadcast_to(np.asarray(dispersion, dtype=float), (y.shape[0],)).copy()

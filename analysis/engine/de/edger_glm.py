@@ -10,6 +10,7 @@ group, found by Newton's method to full precision.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import gammaln
 
 _TOL = 1e-13
@@ -80,7 +81,7 @@ def nb_unit_deviance(y: np.ndarray, mu: np.ndarray, phi: np.ndarray) -> np.ndarr
     return 2.0 * np.where(mu > 0, dev, 0.0)
 
 
-def nb_deviance(y: np.ndarray, mu: np.ndarray, dispersion) -> np.ndarray:
+def nb_deviance(y: np.ndarray, mu: np.ndarray, dispersion: npt.ArrayLike) -> np.ndarray:
     """Residual deviance per gene (genes,)."""
     phi = np.asarray(dispersion, dtype=float).reshape(-1, 1) * np.ones((1, y.shape[1]))
     return nb_unit_deviance(y, mu, phi).sum(axis=1)

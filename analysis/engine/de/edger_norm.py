@@ -15,7 +15,14 @@ from scipy.stats import rankdata
 from analysis.engine.de.edger_glm import nb_one_group
 
 
-def _tmm_factor(obs, ref, lib_obs, lib_ref, logratio_trim=0.3, sum_trim=0.05) -> float:
+def _tmm_factor(
+    obs: np.ndarray,
+    ref: np.ndarray,
+    lib_obs: float,
+    lib_ref: float,
+    logratio_trim: float = 0.3,
+    sum_trim: float = 0.05,
+) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         log_r = np.log2((obs / lib_obs) / (ref / lib_ref))
         abs_e = (np.log2(obs / lib_obs) + np.log2(ref / lib_ref)) / 2
@@ -49,7 +56,7 @@ def calc_norm_factors_tmm(counts: np.ndarray, lib_size: np.ndarray | None = None
 
 def filter_by_expr(
     counts: np.ndarray,
-    group,
+    group: np.ndarray,
     lib_size: np.ndarray | None = None,
     min_count: float = 10,
     min_total_count: float = 15,
@@ -69,7 +76,9 @@ def filter_by_expr(
     return keep_cpm & (x.sum(axis=1) >= min_total_count - tol)
 
 
-def add_prior_count(y: np.ndarray, lib_size: np.ndarray, prior_count: float):
+def add_prior_count(
+    y: np.ndarray, lib_size: np.ndarray, prior_count: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Prior counts scaled by library size; returns (y + prior, adjusted log library size)."""
     lib = np.asarray(lib_size, dtype=float)
     scaled = prior_count * lib / lib.mean()

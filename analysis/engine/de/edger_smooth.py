@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.special import digamma, polygamma
 
@@ -32,7 +34,7 @@ def _fmm_second_derivatives_operator(x: np.ndarray) -> np.ndarray:
         rhs[i, i] -= 6 / h[i] + 6 / h[i - 1]
         rhs[i, i - 1] += 6 / h[i - 1]
 
-    def third_divided(idx):  # coefficients of f[x_a, x_b, x_c, x_d] on y
+    def third_divided(idx: np.ndarray) -> np.ndarray:  # coefficients of f[x_a, x_b, x_c, x_d] on y
         pts = x[idx]
         c = np.array([1 / np.prod([pts[j] - pts[k] for k in range(4) if k != j]) for j in range(4)])
         return c
@@ -72,7 +74,7 @@ def maximize_interpolant(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return best_x
 
 
-def _quadratic_roots(a, b, c):
+def _quadratic_roots(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Both real roots of a t^2 + b t + c (NaN where none; linear case handled)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         disc = b * b - 4 * a * c
@@ -95,7 +97,9 @@ def _knn_bandwidth(xs: np.ndarray, points: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def _tricube_means(x: np.ndarray, y: np.ndarray, w: np.ndarray, points, h) -> np.ndarray:
+def _tricube_means(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, points: np.ndarray, h: np.ndarray
+) -> np.ndarray:
     """Tricube-weighted means of the columns of ``y`` at ``points`` (len(points) x cols)."""
     u = np.abs(x[None, :] - points[:, None]) / h[:, None]
     k = np.where(u < 1, (1 - u**3) ** 3, 0.0) * w[None, :]
@@ -103,7 +107,7 @@ def _tricube_means(x: np.ndarray, y: np.ndarray, w: np.ndarray, points, h) -> np
 
 
 def locfit_constant(
-    x: np.ndarray, y: np.ndarray, span: float, cut: float = 0.8, weights=None
+    x: np.ndarray, y: np.ndarray, span: float, cut: float = 0.8, weights: np.ndarray | None = None
 ) -> np.ndarray:
     """Degree-0 local regression of each column of ``y`` (n x cols) on ``x`` (n,)."""
     x = np.asarray(x, dtype=float)
@@ -159,7 +163,7 @@ def natural_spline_basis(x: np.ndarray, df: int, at: np.ndarray | None = None) -
     kz = (knots - knots[0]) / scale
     cols = [np.ones_like(z), z]
 
-    def d(j):
+    def d(j: int) -> np.ndarray:
         return (np.maximum(z - kz[j], 0) ** 3 - np.maximum(z - kz[-1], 0) ** 3) / (kz[-1] - kz[j])
 
     for j in range(len(kz) - 2):
@@ -167,7 +171,9 @@ def natural_spline_basis(x: np.ndarray, df: int, at: np.ndarray | None = None) -
     return np.column_stack(cols[:df])
 
 
-def fit_f_dist(var: np.ndarray, df1: np.ndarray, covariate=None) -> tuple[np.ndarray, float]:
+def fit_f_dist(
+    var: np.ndarray, df1: np.ndarray, covariate: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
     """Moment estimates (scale per gene, df2) of var ~ scale * F(df1, df2).
 
     Genes with df1 = 0 or non-finite var are left out of the estimate; with a covariate the
@@ -208,7 +214,9 @@ def fit_f_dist(var: np.ndarray, df1: np.ndarray, covariate=None) -> tuple[np.nda
     return scale, float(df2)
 
 
-def squeeze_var(var: np.ndarray, df: np.ndarray, covariate=None, robust: bool = False):
+def squeeze_var(
+    var: np.ndarray, df: np.ndarray, covariate: np.ndarray | None = None, robust: bool = False
+) -> tuple[np.ndarray, Any, Any]:
     """Empirical Bayes posterior variances: (var_post, var_prior, df_prior).
 
     ``robust=True`` uses limma's robust estimator (Phipson et al. 2016, gene-wise df_prior)

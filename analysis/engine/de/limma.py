@@ -32,6 +32,7 @@ Shapes: ``G`` genes, ``n`` samples, ``p`` coefficients. Values are log-expressio
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,7 +104,7 @@ def _estimable_columns(x: np.ndarray, tol: float = 1e-7) -> np.ndarray:
     return np.array(keep, dtype=int)
 
 
-def _fit_block(y: np.ndarray, x: np.ndarray, out: dict, rows: np.ndarray) -> None:
+def _fit_block(y: np.ndarray, x: np.ndarray, out: dict[str, np.ndarray], rows: np.ndarray) -> None:
     """Least squares of every row of ``y`` (genes x observed samples) on ``x``."""
     est = _estimable_columns(x)
     df = x.shape[0] - len(est)
@@ -124,7 +125,13 @@ def _fit_block(y: np.ndarray, x: np.ndarray, out: dict, rows: np.ndarray) -> Non
 _MIN_BLOCK = 8  # missingness patterns shared by fewer genes are solved as a stack
 
 
-def _fit_stacked(y, design, observed, rows, out) -> np.ndarray:
+def _fit_stacked(
+    y: np.ndarray,
+    design: np.ndarray,
+    observed: np.ndarray,
+    rows: np.ndarray,
+    out: dict[str, np.ndarray],
+) -> np.ndarray:
     """Fit each gene of ``rows`` on its own observed samples with one stacked QR.
 
     Unobserved samples become zero rows (which change neither the solution nor the residual
@@ -235,7 +242,9 @@ def contrasts_fit(fit: LinearFit, contrasts: np.ndarray) -> LinearFit:
     )
 
 
-def _tmixture(t: np.ndarray, stdev: np.ndarray, df: np.ndarray, proportion: float, lim):
+def _tmixture(
+    t: np.ndarray, stdev: np.ndarray, df: np.ndarray, proportion: float, lim: tuple[float, float]
+) -> float:
     """Prior variance of the non-null logFC, matched to the largest |t| (Smyth 2004, sec. 5)."""
     keep = ~np.isnan(t)
     t, stdev, df = np.abs(t[keep]), stdev[keep], df[keep]
@@ -332,7 +341,7 @@ def p_adjust_bh(p: np.ndarray) -> np.ndarray:
     return out
 
 
-def top_table(eb: EBayesFit, genes) -> pd.DataFrame:
+def top_table(eb: EBayesFit, genes: Sequence[str] | np.ndarray) -> pd.DataFrame:
     """limma's ``topTable(sort.by="none", adjust.method="BH")`` columns, one row per gene."""
     return pd.DataFrame(
         {

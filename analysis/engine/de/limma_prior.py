@@ -13,6 +13,8 @@ Inputs are length-G arrays of variances (squared log-expression units) and their
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy import special, stats
 
@@ -57,7 +59,9 @@ def _natural_spline_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
     return np.column_stack(cols)
 
 
-def _spline_trend(e: np.ndarray, covariate: np.ndarray, new: np.ndarray, splinedf: int):
+def _spline_trend(
+    e: np.ndarray, covariate: np.ndarray, new: np.ndarray, splinedf: int
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Regress ``e`` on a natural spline of ``covariate``; fitted values, predictions at ``new``
     and the residual variance ``RSS / (n - rank)``."""
     probs = np.linspace(0, 1, splinedf)[1:-1]
@@ -119,7 +123,9 @@ def fit_f_dist(
     return np.exp(emean), np.inf
 
 
-def _brent_root(f, a: float, b: float, fa: float, fb: float, tol: float) -> float:
+def _brent_root(
+    f: Callable[[float], float], a: float, b: float, fa: float, fb: float, tol: float
+) -> float:
     """Brent's (1973) root finder, the zeroin variant behind R's ``uniroot``."""
     eps = np.finfo(float).eps
     c, fc = a, fa
@@ -201,7 +207,9 @@ def _winsorized_moments(df1: float, df2: float, tail: np.ndarray) -> tuple[float
     return float(mean), float(var)
 
 
-def _equalise_df(x, df1, scale, df2):
+def _equalise_df(
+    x: np.ndarray, df1: np.ndarray, scale: np.ndarray, df2: float
+) -> tuple[np.ndarray, float]:
     """Map variances on smaller df to the largest df by matching F tail probabilities."""
     df1max = df1.max()
     low = df1 < df1max - 1e-14
@@ -210,6 +218,8 @@ def _equalise_df(x, df1, scale, df2):
     x = x.copy()
     s = scale[low]
     f = x[low] / s
+    isf: Callable[[np.ndarray], np.ndarray]
+    ppf: Callable[[np.ndarray], np.ndarray]
     if np.isinf(df2):
         upper = stats.chi2.logsf(f * df1[low], df1[low])
         lower = stats.chi2.logcdf(f * df1[low], df1[low])
@@ -227,7 +237,15 @@ def _equalise_df(x, df1, scale, df2):
     return x, float(df1max)
 
 
-def _shrunk_df(z, ztrend, zwmean, df1, df2, mom_mean, nonrobust_df2):
+def _shrunk_df(
+    z: np.ndarray,
+    ztrend: np.ndarray,
+    zwmean: float,
+    df1: float,
+    df2: float,
+    mom_mean: float,
+    nonrobust_df2: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """Gene-wise prior df, reduced for genes whose variance looks like an outlier."""
     n = len(z)
     trend = ztrend + zwmean - mom_mean
@@ -363,7 +381,9 @@ def squeeze_var(
 # --------------------------------------------------------------------------- lowess
 
 
-def _lowess_point(x, y, xs, nleft, nright, rw):
+def _lowess_point(
+    x: np.ndarray, y: np.ndarray, xs: float, nleft: int, nright: int, rw: np.ndarray
+) -> float | None:
     """Locally weighted linear fit at ``xs`` (tricube weights), or None if no weight."""
     n = len(x)
     h = max(xs - x[nleft], x[nright] - xs)
@@ -386,7 +406,7 @@ def _lowess_point(x, y, xs, nleft, nright, rw):
     return float(np.sum(w * y[nleft:j_end]))
 
 
-def _lowess_pass(x, y, ns, delta, rw):
+def _lowess_pass(x: np.ndarray, y: np.ndarray, ns: int, delta: float, rw: np.ndarray) -> np.ndarray:
     n = len(x)
     fitted = np.empty(n)
     nleft, nright, last, i = 0, ns - 1, -1, 0

@@ -2,11 +2,11 @@
 
 Exact kernels score chosen columns in float64 from the signature-major raw values (a complete
 column's extreme score from its stored extreme values) with the reference definitions
-(two-pass centred sums) of ``analysis.engine.connectivity.metrics``; fewer than ``PARALLEL_FROM``
-columns run on one thread, more are split over both cores. Selection kernels make one pass
-over the screened scores and their bounds (``analysis.engine.connectivity.fast.score``) instead of a numpy
-expression per step: the k-th best lower bound, the columns whose upper bound reaches it,
-and the screened columns that bound the FDR's tail.
+(two-pass centred sums) of ``connectivity.metrics``; fewer than ``PARALLEL_FROM`` columns run
+on one thread, more are split over both cores. Selection kernels make one pass over the
+screened scores and their bounds (``score``) instead of a numpy expression per step: the k-th
+best lower bound, the columns whose upper bound reaches it, and the screened columns that bound
+the FDR's tail.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ PARALLEL_FROM = 64  # columns: fewer are scored on one thread (waking the pool c
 
 
 @njit(cache=True, nogil=True)
-def _pearson(x, y, m):
+def _pearson(x: np.ndarray, y: np.ndarray, m: int) -> float:
     """Two-pass Pearson of x[:m], y[:m]; NaN when m < 3 or either side is constant."""
     if m < 3:
         return np.nan
@@ -46,7 +46,7 @@ def _pearson(x, y, m):
 
 
 @njit(cache=True)
-def _weighted(x, y, w, m):
+def _weighted(x: np.ndarray, y: np.ndarray, w: np.ndarray, m: int) -> float:
     if m < 3:
         return np.nan
     sw = 0.0
@@ -76,7 +76,9 @@ def _weighted(x, y, w, m):
 
 
 @njit(cache=True, nogil=True)
-def _pearson_one(logfc, c, rows, x, xs, ys):
+def _pearson_one(
+    logfc: np.ndarray, c: int, rows: np.ndarray, x: np.ndarray, xs: np.ndarray, ys: np.ndarray
+) -> tuple[float, int]:
     m = 0
     for i in range(rows.size):
         v = logfc[c, rows[i]]
@@ -88,7 +90,18 @@ def _pearson_one(logfc, c, rows, x, xs, ys):
 
 
 @njit(cache=True, nogil=True)
-def _extreme_one(logfc, pvalue, ext_index, c, rows, x, floor, kept, xs, ys):
+def _extreme_one(
+    logfc: np.ndarray,
+    pvalue: np.ndarray,
+    ext_index: np.ndarray,
+    c: int,
+    rows: np.ndarray,
+    x: np.ndarray,
+    floor: float,
+    kept: np.ndarray,
+    xs: np.ndarray,
+    ys: np.ndarray,
+) -> tuple[float, int]:
     for t in range(ext_index.shape[1]):
         if ext_index[c, t] >= 0:
             kept[ext_index[c, t]] = True
@@ -109,7 +122,19 @@ def _extreme_one(logfc, pvalue, ext_index, c, rows, x, floor, kept, xs, ys):
 
 
 @njit(cache=True, nogil=True)
-def _weighted_one(logfc, pvalue, c, rows, x, a, use_p, floor, xs, ys, ws):
+def _weighted_one(
+    logfc: np.ndarray,
+    pvalue: np.ndarray,
+    c: int,
+    rows: np.ndarray,
+    x: np.ndarray,
+    a: np.ndarray,
+    use_p: bool,
+    floor: float,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    ws: np.ndarray,
+) -> tuple[float, int]:
     m = 0
     for i in range(rows.size):
         y = logfc[c, rows[i]]
@@ -127,13 +152,15 @@ def _weighted_one(logfc, pvalue, c, rows, x, a, use_p, floor, xs, ys, ws):
 
 
 @njit(cache=True, nogil=True)
-def _chunk_bounds(n_cols, serial_below=PARALLEL_FROM):
+def _chunk_bounds(n_cols: int, serial_below: int = PARALLEL_FROM) -> tuple[int, int]:
     chunks = 1 if n_cols < serial_below else 8
     return chunks, (n_cols + chunks - 1) // chunks
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def exact_pearson(logfc, cols, rows, x):
+def exact_pearson(
+    logfc: np.ndarray, cols: np.ndarray, rows: np.ndarray, x: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Pearson of x with logfc[c, rows] over the finite values, for each column c (float64)."""
     r = np.empty(cols.size)
     n = np.empty(cols.size, dtype=np.int64)
@@ -146,7 +173,15 @@ def exact_pearson(logfc, cols, rows, x):
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def exact_extreme(logfc, pvalue, ext_index, cols, rows, x, floor):
+def exact_extreme(
+    logfc: np.ndarray,
+    pvalue: np.ndarray,
+    ext_index: np.ndarray,
+    cols: np.ndarray,
+    rows: np.ndarray,
+    x: np.ndarray,
+    floor: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """Pearson of the query extreme vector x with each column's extreme vector (float64).
 
     A column's vector is s = sign(logFC)·(−log10 max(p, floor)) on the genes listed in its
@@ -166,7 +201,16 @@ def exact_extreme(logfc, pvalue, ext_index, cols, rows, x, floor):
 
 
 @njit(cache=True, nogil=True)
-def _extreme_complete_one(ext_value, ext_index, c, xfull, mx, sxx, s_all, n):
+def _extreme_complete_one(
+    ext_value: np.ndarray,
+    ext_index: np.ndarray,
+    c: int,
+    xfull: np.ndarray,
+    mx: float,
+    sxx: float,
+    s_all: float,
+    n: int,
+) -> float:
     """Pearson of the query extreme vector with complete column c's, reading only the
     column's kept genes and their stored values: y is 0 elsewhere, so with my = Σ_K y / n the
     centred sums are Σ(y − my)² = Σ_K (y − my)² + (n − |K|)·my² and Σ(x − mx)(y − my) =
@@ -199,7 +243,9 @@ SERIAL_EXTREME = 1024  # complete columns cheaper to score on one thread than to
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def exact_extreme_complete(ext_value, ext_index, cols, xfull):
+def exact_extreme_complete(
+    ext_value: np.ndarray, ext_index: np.ndarray, cols: np.ndarray, xfull: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """``exact_extreme`` for columns without missing values and a query over every gene
     (xfull: the query's extreme value at each library row): each column's 200 stored extreme
     values (``ext_value``, contiguous), not its raw logFC and p-value rows."""
@@ -219,7 +265,16 @@ def exact_extreme_complete(ext_value, ext_index, cols, xfull):
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def exact_weighted(logfc, pvalue, cols, rows, x, a, use_p, floor):
+def exact_weighted(
+    logfc: np.ndarray,
+    pvalue: np.ndarray,
+    cols: np.ndarray,
+    rows: np.ndarray,
+    x: np.ndarray,
+    a: np.ndarray,
+    use_p: bool,
+    floor: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """Weighted Pearson, w = a + (−log10 max(p_lib, floor)) when use_p, per column (float64)."""
     r = np.empty(cols.size)
     n = np.empty(cols.size, dtype=np.int64)
@@ -235,26 +290,30 @@ def exact_weighted(logfc, pvalue, cols, rows, x, a, use_p, floor):
 
 
 @njit(cache=True, nogil=True)
-def _key(v, mode):
+def _key(v: float, mode: int) -> float:
     return abs(v) if mode == 0 else (v if mode == 1 else -v)
 
 
 @njit(cache=True, nogil=True)
-def _fdr_upper(v, b, signed):
+def _fdr_upper(v: float, b: float, signed: bool) -> float:
     """Upper bound of the score that orders p-values: r + bound (signed, randomset z) or
     |r| + bound."""
     return (v if signed else abs(v)) + b
 
 
 @njit(cache=True, nogil=True)
-def _in_tail(v, b, done, n_j, min_overlap, signed, t_fdr):
+def _in_tail(
+    v: float, b: float, done: bool, n_j: int, min_overlap: int, signed: bool, t_fdr: float
+) -> bool:
     """Whether a column is a candidate of the FDR's tail: in the family (finite score, enough
     genes), not re-scored yet, and its FDR upper key reaching t_fdr."""
     return not done and np.isfinite(v) and n_j >= min_overlap and _fdr_upper(v, b, signed) >= t_fdr
 
 
 @njit(cache=True, nogil=True)
-def bounds(r, bound, exact, mode):
+def bounds(
+    r: np.ndarray, bound: np.ndarray, exact: np.ndarray, mode: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(key, lower, upper) of the ranking, mode 0 |r|, 1 r, 2 −r; NaN ranks last (a screened
     NaN is unknown: lower −inf, upper +inf)."""
     n = r.size
@@ -276,7 +335,7 @@ def bounds(r, bound, exact, mode):
 
 
 @njit(cache=True, nogil=True)
-def _at_least(values, threshold):
+def _at_least(values: np.ndarray, threshold: float) -> np.ndarray:
     count = 0
     for j in range(values.size):
         count += values[j] >= threshold
@@ -290,7 +349,7 @@ def _at_least(values, threshold):
 
 
 @njit(cache=True, nogil=True)
-def largest(values, k):
+def largest(values: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k largest values, in no particular order; −inf values never count.
 
     A threshold from a strided sample of ~4,000 values keeps ~2k candidates in one pass,
@@ -328,7 +387,7 @@ def largest(values, k):
 
 
 @njit(cache=True, nogil=True)
-def kth_lower(r, bound, mode, k):
+def kth_lower(r: np.ndarray, bound: np.ndarray, mode: int, k: int) -> float:
     """The k-th largest lower bound of the ranking key (see ``bounds``) over every column
     (−inf when fewer than k are finite)."""
     low = np.empty(r.size)
@@ -340,7 +399,9 @@ def kth_lower(r, bound, mode, k):
 
 
 @njit(cache=True, nogil=True)
-def reaching(r, bound, exact, mode, threshold):
+def reaching(
+    r: np.ndarray, bound: np.ndarray, exact: np.ndarray, mode: int, threshold: float
+) -> np.ndarray:
     """Screened columns (not yet exact) whose upper bound reaches the threshold."""
     out = np.empty(r.size, dtype=np.int64)
     count = 0
@@ -359,7 +420,17 @@ CHUNKS = 8  # parts of ``one_pass`` (over both cores)
 
 
 @njit(cache=True, nogil=True)
-def _pass_thresholds(r, bound, exact, n, mode, min_overlap, signed, k, tail):
+def _pass_thresholds(
+    r: np.ndarray,
+    bound: np.ndarray,
+    exact: np.ndarray,
+    n: np.ndarray,
+    mode: int,
+    min_overlap: int,
+    signed: bool,
+    k: int,
+    tail: int,
+) -> tuple[float, float]:
     """(t_low, t_fdr) from a strided sample of the columns: about 2k columns have a lower
     key ≥ t_low and about 4·(tail + k) not-exact family columns an FDR upper key ≥ t_fdr
     (the k re-scored rows and more leave the FDR's candidates before it reads them)."""
@@ -382,12 +453,23 @@ CAPACITY = 1024  # finds of each kind per part of ``_one_pass``
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def _one_pass(r, bound, exact, n, peak, mode, min_overlap, signed, t_low, t_fdr):
+def _one_pass(
+    r: np.ndarray,
+    bound: np.ndarray,
+    exact: np.ndarray,
+    n: np.ndarray,
+    peak: np.ndarray,
+    mode: int,
+    min_overlap: int,
+    signed: bool,
+    t_low: float,
+    t_fdr: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Columns whose lower key ≥ t_low (with those keys), screened columns whose upper key
     reaches t_low or whose score is NaN, and not-exact family columns whose FDR upper key
     ≥ t_fdr, in one pass: each of CHUNKS parts keeps up to CAPACITY of each (counts past it
     mean the thresholds were too low). Every key is at most |r| + bound, so a block of
-    columns whose peak (``fastkernels._tile_peaks``) is below both thresholds is skipped
+    columns whose peak (``kernels._tile_peaks``) is below both thresholds is skipped
     unread."""
     size = r.size
     width = ((size + CHUNKS - 1) // CHUNKS + PEAK - 1) // PEAK * PEAK  # whole blocks
@@ -441,7 +523,7 @@ def _one_pass(r, bound, exact, n, peak, mode, min_overlap, signed, t_low, t_fdr)
 
 
 @njit(cache=True, nogil=True)
-def _gather(values, counts):
+def _gather(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     out = np.empty(counts.sum(), dtype=values.dtype)
     at = 0
     for c in range(counts.size):
@@ -451,7 +533,18 @@ def _gather(values, counts):
 
 
 @njit(cache=True, nogil=True)
-def select(r, bound, exact, n, peak, mode, k, min_overlap, signed, tail):
+def select(
+    r: np.ndarray,
+    bound: np.ndarray,
+    exact: np.ndarray,
+    n: np.ndarray,
+    peak: np.ndarray,
+    mode: int,
+    k: int,
+    min_overlap: int,
+    signed: bool,
+    tail: int,
+) -> tuple[bool, float, np.ndarray, np.ndarray]:
     """``kth_lower`` and ``reaching`` in one pass over the columns (both cores), plus the
     candidates of the FDR's tail (``fdr_family``'s columns once the re-scored ones leave:
     ``fdr_tail``); peak: the screen's block peaks, +inf for blocks changed since. Thresholds
@@ -479,7 +572,9 @@ def select(r, bound, exact, n, peak, mode, k, min_overlap, signed, tail):
 
 
 @njit(cache=True, nogil=True)
-def fdr_tail(r, bound, exact, cols, signed, tail):
+def fdr_tail(
+    r: np.ndarray, bound: np.ndarray, exact: np.ndarray, cols: np.ndarray, signed: bool, tail: int
+) -> np.ndarray:
     """``fdr_family``'s tail columns from candidates ``cols`` (every not-exact family column
     whose FDR upper key reaches a threshold, from ``select``): the ``tail`` of largest upper
     key among those still screened; none when fewer than ``tail`` are left (the largest
@@ -494,7 +589,7 @@ def fdr_tail(r, bound, exact, cols, signed, tail):
 
 
 @njit(cache=True, nogil=True)
-def family_size(r, n, min_overlap):
+def family_size(r: np.ndarray, n: np.ndarray, min_overlap: int) -> int:
     """The BH family's size: columns with a finite score and nGenes ≥ min_overlap (one
     vectorised pass: cheaper than waking the other core)."""
     m = 0
@@ -504,7 +599,15 @@ def family_size(r, n, min_overlap):
 
 
 @njit(cache=True, nogil=True)
-def fdr_family(r, bound, exact, n, min_overlap, signed, tail):
+def fdr_family(
+    r: np.ndarray,
+    bound: np.ndarray,
+    exact: np.ndarray,
+    n: np.ndarray,
+    min_overlap: int,
+    signed: bool,
+    tail: int,
+) -> tuple[int, np.ndarray]:
     """(m, tail columns): the size of the BH family (finite score, nGenes ≥ min_overlap) and
     the ``tail`` screened family columns of largest score upper bound (|r| + bound, or
     r + bound when ``signed``), which bound the smallest p-values not yet exact."""
@@ -519,7 +622,9 @@ def fdr_family(r, bound, exact, n, min_overlap, signed, tail):
 
 
 @njit(cache=True, nogil=True)
-def upper_counts(r, bound, exact, n, min_overlap, bins):
+def upper_counts(
+    r: np.ndarray, bound: np.ndarray, exact: np.ndarray, n: np.ndarray, min_overlap: int, bins: int
+) -> np.ndarray:
     """Counts of the screened family columns' unsigned score upper bounds |r| + bound in
     ``bins`` equal bins of [0, 1] (1 and above, inf included, in the last). Each column's bin
     first, without a branch (vectorised; other columns go to an extra bin), then the counts:
@@ -529,7 +634,7 @@ def upper_counts(r, bound, exact, n, min_overlap, bins):
         v = r[j]
         family = not exact[j] and np.isfinite(v) and n[j] >= min_overlap
         b = min(np.int32(min(abs(v) + bound[j], 1.0) * bins), bins - 1)
-        at[j] = b if family else bins
+        at[j] = b if family else bins  # type: ignore[assignment]  # min(int32, int): numba's int
     counts = np.zeros(bins + 1, dtype=np.int64)
     for j in range(at.size):
         counts[at[j]] += 1

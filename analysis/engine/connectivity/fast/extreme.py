@@ -7,13 +7,14 @@ is imported, and the fast path, which builds the query's: both must pick the sam
 import numpy as np
 
 
-def extreme_rows(s: np.ndarray, gene_order: np.ndarray, n_extreme: int):
+def extreme_rows(
+    s: np.ndarray, gene_order: np.ndarray, n_extreme: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Extreme vectors of a block of signatures s (B, G), NaN -> 0, and their gene indices.
 
-    The rule of ``analysis.engine.connectivity.metrics`` (extreme metric), shared by the store
-    (``signatures.io``, at import) and the fast path (``analysis.engine.connectivity.fast.score``, per query):
-    the n_extreme largest and
-    smallest finite s of each row, ties by gene id ascending (gene_order = argsort of the ids);
+    The rule of ``connectivity.metrics`` (extreme metric), shared by the store (``signatures.io``,
+    at import) and the fast path (``score``, per query): the n_extreme largest and smallest
+    finite s of each row, ties by gene id ascending (gene_order = argsort of the ids);
     all finite s when a row has ≤ 2·n_extreme. Returns (values (B, G), indices (B, 2·n) int16,
     −1 padded).
     """

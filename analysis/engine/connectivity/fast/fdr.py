@@ -1,11 +1,11 @@
 """Exact Benjamini–Hochberg FDR of the rows the fast connectivity path returns.
 
 Only the returned rows and the signatures that could outrank them are scored exactly
-(``analysis.engine.connectivity.fast.score``); every other signature has a screened score with an error
-bound, hence a p-value lower bound. The adjusted p-value of a returned row is exact once the
-exact prefix of the ranking is known to end before any screened row could enter it and the
-rows past the prefix are bounded below: by an exact window of the best screened p lower
-bounds, then by a histogram of the others. Otherwise more signatures are re-scored.
+(``score``); every other signature has a screened score with an error bound, hence a p-value
+lower bound. The adjusted p-value of a returned row is exact once the exact prefix of the
+ranking is known to end before any screened row could enter it and the rows past the prefix
+are bounded below: by an exact window of the best screened p lower bounds, then by a
+histogram of the others. Otherwise more signatures are re-scored (through ``state.State``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from analysis.engine.connectivity.fast.state import State
 
 
-def p_values(metric: str, r, n) -> np.ndarray:
+def p_values(metric: str, r: np.ndarray | float, n: np.ndarray | int) -> np.ndarray:
     """p-values of scores r over n genes: correlation (t test) or random-set z."""
     if metric == "randomset":
         return special.ndtr(-np.asarray(r, dtype=np.float64))  # norm.sf(r)
@@ -105,7 +105,16 @@ def exact_fdr(state: State, chosen: np.ndarray, min_overlap: int) -> np.ndarray:
 HISTOGRAM_BINS = 1024
 
 
-def _past_window(state, min_overlap, top, best, rest, size, m, metric) -> float:
+def _past_window(
+    state: State,
+    min_overlap: int,
+    top: np.ndarray,
+    best: np.ndarray,
+    rest: np.ndarray,
+    size: int,
+    m: int,
+    metric: str,
+) -> float:
     """A lower bound of m·p_(i)/(|P| + i) over every rank i of the rows outside the exact
     prefix, tighter than the window's last p for the rows past the window.
 
@@ -147,7 +156,15 @@ def _edge_p_values(metric: str, n: float, bins: int) -> np.ndarray:
     return out
 
 
-def _undercutting(top, best, p_top, rest, per_rank, need, n_exact):
+def _undercutting(
+    top: np.ndarray,
+    best: np.ndarray,
+    p_top: np.ndarray,
+    rest: np.ndarray,
+    per_rank: np.ndarray,
+    need: float | None,
+    n_exact: int,
+) -> np.ndarray:
     """Screened rows to re-score when the FDR is not yet exact.
 
     When every returned row is in the exact prefix and only the tail bound is in the way

@@ -1,4 +1,4 @@
-"""Numba screening kernels of the fast connectivity path (``analysis.engine.connectivity.fast.score``).
+"""Numba screening kernels of the fast connectivity path (``score``).
 
 They read int8 *tiled* gene-major layouts, shape (n_tiles, G, T): tile t holds columns
 t·T … t·T + T − 1 of every gene, contiguously, so a scan over all genes streams through
@@ -6,8 +6,8 @@ memory (a plain (G, S) layout would jump to a new page for every gene row and de
 hardware prefetcher: 3× slower here). One tile per task, in parallel (both cores); the tile's
 float32 accumulators stay in L1/L2, four or eight gene rows are swept together (as many memory
 streams in flight and a fraction of the accumulator traffic: 1.9× faster than one row at a
-time on ~200 scattered rows), and each tile is finished in place: its screened scores and their error
-bounds (float64, see ``fastconn``) are written while its sums are still in cache, so no
+time on ~200 scattered rows), and each tile is finished in place: its screened scores and their
+error bounds (float64, see ``score``) are written while its sums are still in cache, so no
 per-column intermediate array crosses memory.
 
 The accumulation helpers are fast-math (contraction and reassociation let LLVM vectorise the
@@ -32,7 +32,7 @@ PEAK = 32  # columns per block of the screened peaks (a tile of 4,096 holds 128 
 
 
 @njit(fastmath=FAST, nogil=True, cache=True)
-def _acc_dot(tile, rows, w, acc):
+def _acc_dot(tile: np.ndarray, rows: np.ndarray, w: np.ndarray, acc: np.ndarray) -> None:
     """acc[j] += Σ_i w_i · tile[rows_i, j], eight rows per sweep."""
     nr = rows.size
     i = 0
@@ -58,7 +58,14 @@ def _acc_dot(tile, rows, w, acc):
 
 
 @njit(fastmath=FAST, nogil=True, cache=True)
-def _acc_moments(tile, rows, x, a1, a2, a3):
+def _acc_moments(
+    tile: np.ndarray,
+    rows: np.ndarray,
+    x: np.ndarray,
+    a1: np.ndarray,
+    a2: np.ndarray,
+    a3: np.ndarray,
+) -> None:
     """a1 += Σ x_i·c, a2 += Σ c, a3 += Σ c² over rows i of codes c (a2, a3 exact int32)."""
     nr = rows.size
     i = 0
@@ -85,7 +92,7 @@ def _acc_moments(tile, rows, x, a1, a2, a3):
 
 
 @njit(fastmath=FAST, nogil=True, cache=True)
-def _acc_counts(tile, rows, total, squares):
+def _acc_counts(tile: np.ndarray, rows: np.ndarray, total: np.ndarray, squares: np.ndarray) -> None:
     """total += Σ c, squares += Σ c² over rows (exact integers; total may be int16 when
     127·len(rows) fits), eight rows per sweep."""
     nr = rows.size
@@ -113,7 +120,21 @@ def _acc_counts(tile, rows, total, squares):
 
 
 @njit(fastmath=FAST, nogil=True, cache=True)
-def _acc_weighted6(ytile, btile, rows, x, xx, a, ax, q0, q1, q2, l0, l1, l2):
+def _acc_weighted6(
+    ytile: np.ndarray,
+    btile: np.ndarray,
+    rows: np.ndarray,
+    x: np.ndarray,
+    xx: np.ndarray,
+    a: np.ndarray,
+    ax: np.ndarray,
+    q0: np.ndarray,
+    q1: np.ndarray,
+    q2: np.ndarray,
+    l0: np.ndarray,
+    l1: np.ndarray,
+    l2: np.ndarray,
+) -> None:
     """The six query-dependent sums of the weighted metric over every row, in code units:
     Σa·cy, Σa·cy², Σa·x·cy (query weights) and Σx·cb, Σx²·cb, Σx·cb·cy (library weights).
     Four rows per sweep: the 96 KB of accumulators live in L2, so sweeping them once per
@@ -151,7 +172,14 @@ def _acc_weighted6(ytile, btile, rows, x, xx, a, ax, q0, q1, q2, l0, l1, l2):
 
 
 @njit(fastmath=FAST, nogil=True, cache=True)
-def _acc_weighted9(ytile, btile, rows, x, a, acc):
+def _acc_weighted9(
+    ytile: np.ndarray,
+    btile: np.ndarray,
+    rows: np.ndarray,
+    x: np.ndarray,
+    a: np.ndarray,
+    acc: np.ndarray,
+) -> None:
     """The nine sums of the weighted metric over some rows (partial overlap), code units:
     Σcb, Σx·cb, Σx²·cb, Σa·cy, Σcb·cy, Σa·cy², Σcb·cy², Σa·x·cy, Σx·cb·cy."""
     for i in range(rows.size):
@@ -177,9 +205,21 @@ def _acc_weighted9(ytile, btile, rows, x, a, acc):
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def _finish_full(acc, lo, r, bound, peak, per_column, sx, root_vx, nx, root, rounding):
+def _finish_full(
+    acc: np.ndarray,
+    lo: int,
+    r: np.ndarray,
+    bound: np.ndarray,
+    peak: np.ndarray,
+    per_column: np.ndarray,
+    sx: float,
+    root_vx: float,
+    nx: float,
+    root: float,
+    rounding: float,
+) -> None:
     """Pearson over every gene from one screened dot product and the exact column moments,
-    read as float32 ``per_column`` rows (fastconn ``_Finish``: scale, mean, sd, err, norm):
+    read as float32 ``per_column`` rows (``score._per_column``: scale, mean, sd, err, norm):
     r = (scale·Σx·c − Σx·mean) / (√vx·sd). Their float32 rounding (≤ 2⁻²⁴ relative each)
     enters the bound as ``slack``; err and norm are rounded up."""
     hi = lo + acc.size  # slices: with r[lo + j] every index is checked for wraparound
@@ -202,8 +242,20 @@ def _finish_full(acc, lo, r, bound, peak, per_column, sx, root_vx, nx, root, rou
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def _finish_partial(a1, a2, a3, lo, r, bound, peak, rel_err, n, nx, rounding):
-    """Pearson over some rows from (Σx·c, Σc, Σc²) (fastconn ``_screen``): the scale cancels,
+def _finish_partial(
+    a1: np.ndarray,
+    a2: np.ndarray,
+    a3: np.ndarray,
+    lo: int,
+    r: np.ndarray,
+    bound: np.ndarray,
+    peak: np.ndarray,
+    rel_err: np.ndarray,
+    n: int,
+    nx: float,
+    rounding: float,
+) -> None:
+    """Pearson over some rows from (Σx·c, Σc, Σc²) (``score._screen``): the scale cancels,
     r = Σx·c / (‖x‖·√(Σc² − (Σc)²/n)); rel_err = err/scale per column (float32, rounded up)."""
     half_root_n = np.sqrt(n) / 2
     hi = lo + a1.size
@@ -222,9 +274,22 @@ def _finish_partial(a1, a2, a3, lo, r, bound, peak, rel_err, n, nx, rounding):
 
 
 @njit(nogil=True, error_model="numpy", inline="always")
-def _weighted_r_bound(sw, swx, swxx, swy, swyy, swxy, syj, sbj, a_max, root_3n, rounding, sigmas):
+def _weighted_r_bound(
+    sw: float,
+    swx: float,
+    swxx: float,
+    swy: float,
+    swyy: float,
+    swxy: float,
+    syj: float,
+    sbj: float,
+    a_max: float,
+    root_3n: float,
+    rounding: float,
+    sigmas: float,
+) -> tuple[float, float]:
     """Screened weighted Pearson from the six weighted sums of one column and its statistical
-    bound (fastconn ``_screen_weighted``): (nan, inf) when a sum of weights or a variance is
+    bound (``score._screen_weighted``): (nan, inf) when a sum of weights or a variance is
     not positive."""
     vx = swxx - swx * swx / sw
     vy = swyy - swy * swy / sw
@@ -238,7 +303,18 @@ def _weighted_r_bound(sw, swx, swxx, swy, swyy, swxy, syj, sbj, a_max, root_3n, 
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def _finish_weighted(acc, lo, r, bound, peak, sy, sb, sums, n, sigmas):
+def _finish_weighted(
+    acc: np.ndarray,
+    lo: int,
+    r: np.ndarray,
+    bound: np.ndarray,
+    peak: np.ndarray,
+    sy: np.ndarray,
+    sb: np.ndarray,
+    sums: np.ndarray,
+    n: int,
+    sigmas: float,
+) -> None:
     """The weighted finish over some rows, from the nine code sums of ``_acc_weighted9``
     (acc (9, m)); sums = (Σa, Σa·x, Σa·x², max a) of the query weights."""
     a_sum, ax_sum, axx_sum, a_max = sums[0], sums[1], sums[2], sums[3]
@@ -261,8 +337,25 @@ def _finish_weighted(acc, lo, r, bound, peak, sy, sb, sums, n, sigmas):
 
 @njit(nogil=True, cache=True, error_model="numpy")
 def _finish_weighted_full(
-    q0, q1, q2, l0, l1, l2, lo, r, bound, peak, b_sum, by_sum, by2_sum, sy, sb, sums, n, sigmas
-):
+    q0: np.ndarray,
+    q1: np.ndarray,
+    q2: np.ndarray,
+    l0: np.ndarray,
+    l1: np.ndarray,
+    l2: np.ndarray,
+    lo: int,
+    r: np.ndarray,
+    bound: np.ndarray,
+    peak: np.ndarray,
+    b_sum: np.ndarray,
+    by_sum: np.ndarray,
+    by2_sum: np.ndarray,
+    sy: np.ndarray,
+    sb: np.ndarray,
+    sums: np.ndarray,
+    n: int,
+    sigmas: float,
+) -> None:
     """The weighted finish over a tile with every gene: the library-only sums are the exact
     moments Σb, Σb·y, Σb·y², so no division rescales them."""
     a_sum, ax_sum, axx_sum, a_max = sums[0], sums[1], sums[2], sums[3]
@@ -285,10 +378,10 @@ def _finish_weighted_full(
 
 
 @njit(nogil=True, cache=True)
-def _tile_peaks(r, bound, peak):
+def _tile_peaks(r: np.ndarray, bound: np.ndarray, peak: np.ndarray) -> None:
     """peak[b] = max(|r| + bound) over columns [b·PEAK, (b + 1)·PEAK) of a tile's slices, +inf
     if any is NaN, for the blocks of r only (peak may run on into other tiles' blocks): the
-    selection pass (``fastexact.select``) skips blocks below its thresholds unread."""
+    selection pass (``exact.select``) skips blocks below its thresholds unread."""
     for b in range((r.size + PEAK - 1) // PEAK):
         rs, bs = r[b * PEAK : (b + 1) * PEAK], bound[b * PEAK : (b + 1) * PEAK]
         top = 0.0
@@ -299,18 +392,18 @@ def _tile_peaks(r, bound, peak):
 
 
 @njit(nogil=True, cache=True)
-def _empty_peaks(n_sig):
+def _empty_peaks(n_sig: int) -> np.ndarray:
     return np.empty((n_sig + PEAK - 1) // PEAK)
 
 
 @njit(nogil=True, cache=True)
-def _screen_outputs(n_sig):
+def _screen_outputs(n_sig: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A screen's (r, bound, peak) for n_sig columns, unfilled."""
     return np.empty(n_sig), np.empty(n_sig), _empty_peaks(n_sig)
 
 
 @njit(nogil=True, cache=True)
-def block_peaks(r, bound):
+def block_peaks(r: np.ndarray, bound: np.ndarray) -> np.ndarray:
     """``_tile_peaks`` of a whole screen computed afterwards (screens built outside a kernel)."""
     peak = _empty_peaks(r.size)
     _tile_peaks(r, bound, peak)
@@ -321,7 +414,7 @@ def block_peaks(r, bound):
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def dot_rows(tiles, rows, w, n_sig):
+def dot_rows(tiles: np.ndarray, rows: np.ndarray, w: np.ndarray, n_sig: int) -> np.ndarray:
     """Σ_i w_i · code[rows_i, j] for every column j (float32 accumulation)."""
     width = tiles.shape[2]
     out = np.empty(n_sig, dtype=np.float32)
@@ -334,7 +427,18 @@ def dot_rows(tiles, rows, w, n_sig):
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def screen_full(tiles, rows, w, n_sig, per_column, sx, root_vx, nx, root, rounding):
+def screen_full(
+    tiles: np.ndarray,
+    rows: np.ndarray,
+    w: np.ndarray,
+    n_sig: int,
+    per_column: np.ndarray,
+    sx: float,
+    root_vx: float,
+    nx: float,
+    root: float,
+    rounding: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Screened Pearson of w (nonzero query values on ``rows``) with every column, over every
     gene, its error bound and the block peaks (``_tile_peaks``): (r, bound, peak), float64."""
     width = tiles.shape[2]
@@ -348,7 +452,15 @@ def screen_full(tiles, rows, w, n_sig, per_column, sx, root_vx, nx, root, roundi
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def screen_partial(tiles, rows, x, n_sig, rel_err, nx, rounding):
+def screen_partial(
+    tiles: np.ndarray,
+    rows: np.ndarray,
+    x: np.ndarray,
+    n_sig: int,
+    rel_err: np.ndarray,
+    nx: float,
+    rounding: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Screened Pearson of centred x with every column over ``rows`` only: (r, bound, peak)."""
     width = tiles.shape[2]
     n = rows.size
@@ -365,9 +477,21 @@ def screen_partial(tiles, rows, x, n_sig, rel_err, nx, rounding):
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def _finish_updown(up, down, squares, lo, r, bound, peak, rel_err, n, nx, x_mean):
+def _finish_updown(
+    up: np.ndarray,
+    down: np.ndarray,
+    squares: np.ndarray,
+    lo: int,
+    r: np.ndarray,
+    bound: np.ndarray,
+    peak: np.ndarray,
+    rel_err: np.ndarray,
+    n: int,
+    nx: float,
+    x_mean: float,
+) -> None:
     """Pearson of ±1 codes (centred: x − x_mean) with the rounded columns over the listed
-    rows from exact integer sums U = Σ_up c, D = Σ_down c, Q = Σ c² (fastconn ``_screen``):
+    rows from exact integer sums U = Σ_up c, D = Σ_down c, Q = Σ c² (``score._screen``):
     Σ(x − x̄)·c = U − D − x̄·(U + D); the bound has no float32 accumulation term."""
     half_root_n = np.sqrt(n) / 2
     hi = lo + up.size
@@ -386,7 +510,16 @@ def _finish_updown(up, down, squares, lo, r, bound, peak, rel_err, n, nx, x_mean
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def screen_updown(tiles, up_rows, down_rows, n_sig, rel_err, nx, x_mean, proto):
+def screen_updown(
+    tiles: np.ndarray,
+    up_rows: np.ndarray,
+    down_rows: np.ndarray,
+    n_sig: int,
+    rel_err: np.ndarray,
+    nx: float,
+    x_mean: float,
+    proto: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Screened Pearson of an up/down list (codes +1/−1) with every column over the listed
     rows, from integer sums only: ``proto``'s dtype (int16 when 127·rows fits, else int32)
     is that of the two list sums, so the three accumulators of a tile fit in L1."""
@@ -407,8 +540,20 @@ def screen_updown(tiles, up_rows, down_rows, n_sig, rel_err, nx, x_mean, proto):
 
 @njit(parallel=True, nogil=True, cache=True, error_model="numpy")
 def screen_weighted_full(
-    ytiles, btiles, rows, x, a, n_sig, b_sum, by_sum, by2_sum, sy, sb, sums, sigmas
-):
+    ytiles: np.ndarray,
+    btiles: np.ndarray,
+    rows: np.ndarray,
+    x: np.ndarray,
+    a: np.ndarray,
+    n_sig: int,
+    b_sum: np.ndarray,
+    by_sum: np.ndarray,
+    by2_sum: np.ndarray,
+    sy: np.ndarray,
+    sb: np.ndarray,
+    sums: np.ndarray,
+    sigmas: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Screened weighted Pearson over every gene: the six query-dependent sums read y and b
     once; the three library-only ones are the exact column moments Σb, Σb·y, Σb·y²."""
     width = ytiles.shape[2]
@@ -429,7 +574,18 @@ def screen_weighted_full(
 
 
 @njit(parallel=True, nogil=True, cache=True, error_model="numpy")
-def screen_weighted_partial(ytiles, btiles, rows, x, a, n_sig, sy, sb, sums, sigmas):
+def screen_weighted_partial(
+    ytiles: np.ndarray,
+    btiles: np.ndarray,
+    rows: np.ndarray,
+    x: np.ndarray,
+    a: np.ndarray,
+    n_sig: int,
+    sy: np.ndarray,
+    sb: np.ndarray,
+    sums: np.ndarray,
+    sigmas: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Screened weighted Pearson over some rows: the nine sums, then the finish."""
     width = ytiles.shape[2]
     n = rows.size

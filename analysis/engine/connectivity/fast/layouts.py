@@ -1,5 +1,5 @@
 """The screening layouts of a block of signatures: what the store writes (``signatures.io``)
-and what an in-memory library holds (``analysis.engine.connectivity.fast.library``), from one definition.
+and what an in-memory library holds (``library``), from one definition.
 
 Pure numpy: the store streams blocks of a library through ``derive_block``; the in-memory
 builder passes the whole matrix as one block.
@@ -10,7 +10,7 @@ import numpy as np
 from analysis.engine.connectivity.fast.extreme import extreme_rows, kept_values
 
 
-def quantize(values: np.ndarray):
+def quantize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """int8 codes of each row of values (B, G): v ≈ scale·code, scale = max|v|/127 per row.
 
     Returns (codes, scale (B,), err (B,)) with err = ‖v − scale·code‖₂ over the row (float64,
@@ -23,7 +23,9 @@ def quantize(values: np.ndarray):
     return codes, scale, np.sqrt((resid * resid).sum(axis=1))
 
 
-def derive_block(y, p, gene_order, *, n_extreme: int, p_floor: float):
+def derive_block(
+    y: np.ndarray, p: np.ndarray | None, gene_order: np.ndarray, *, n_extreme: int, p_floor: float
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], tuple[np.ndarray, np.ndarray] | None]:
     """Screening layouts and per-signature moments of a block of signatures (rows).
 
     y, p: float64 (B, G) signature-major (p may be None). Returns (codes, moments, extreme):

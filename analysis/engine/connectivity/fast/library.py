@@ -1,19 +1,49 @@
 """In-memory libraries with the store's layouts, for the fast connectivity path.
 
-``arrays_library`` builds, from a (G, S) logFC matrix (and p-values), the object
-``analysis.engine.connectivity.fast.score`` scores, with the layouts ``signatures.io`` writes to disk
-(``docs/store.md``): tests compare the two, and the ``connectivity`` command scores matrix
-files given on the command line with it.
+``arrays_library`` builds, from a (G, S) logFC matrix (and p-values), the object ``score``
+scores, with the layouts ``signatures.io`` writes to disk (``docs/store.md``): tests compare
+the two, and the ``connectivity`` command scores matrix files given on the command line with it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from analysis.engine.connectivity.fast.layouts import derive_block
 from analysis.engine.stats import P_FLOOR
+
+
+class Library(Protocol):
+    """What the fast path reads of a library: ``signatures.io.LibraryMatrices`` (the store,
+    memory-mapped) or an :class:`ArraysLibrary` (in memory). Shapes as documented there."""
+
+    @property
+    def genes(self) -> np.ndarray: ...
+    @property
+    def signature_ids(self) -> Sequence[str]: ...
+    @property
+    def logfc(self) -> np.ndarray: ...
+    @property
+    def pvalue(self) -> np.ndarray | None: ...
+    @property
+    def layouts(self) -> Mapping[str, np.ndarray]: ...
+    @property
+    def moments(self) -> Mapping[str, np.ndarray]: ...
+    @property
+    def nan_columns(self) -> np.ndarray: ...
+    @property
+    def ext_index(self) -> np.ndarray | None: ...
+    @property
+    def ext_value(self) -> np.ndarray | None: ...
+    @property
+    def n_extreme(self) -> int: ...
+    @property
+    def p_floor(self) -> float: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -24,8 +54,8 @@ class ArraysLibrary:
     signature_ids: tuple[str, ...]
     logfc: np.ndarray
     pvalue: np.ndarray | None
-    layouts: dict = field(default_factory=dict)
-    moments: dict = field(default_factory=dict)
+    layouts: dict[str, np.ndarray] = field(default_factory=dict)
+    moments: dict[str, np.ndarray] = field(default_factory=dict)
     nan_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     ext_index: np.ndarray | None = None
     ext_value: np.ndarray | None = None
@@ -47,7 +77,15 @@ def tiled(codes: np.ndarray, tile: int = TILE) -> np.ndarray:
     return out
 
 
-def arrays_library(genes, logfc, pvalue, signature_ids, *, n_extreme: int = 100, p_floor=P_FLOOR):
+def arrays_library(
+    genes: npt.ArrayLike,
+    logfc: npt.ArrayLike,
+    pvalue: npt.ArrayLike | None,
+    signature_ids: Sequence[str],
+    *,
+    n_extreme: int = 100,
+    p_floor: float = P_FLOOR,
+) -> ArraysLibrary:
     """Build the layouts of a (G, S) library in memory, as ``signatures.io`` does on disk."""
     genes = np.asarray(genes, dtype=np.int64)
     y = np.ascontiguousarray(np.asarray(logfc, dtype=np.float64).T)

@@ -1,4 +1,4 @@
-"""Fast connectivity: the reference metrics of ``analysis.engine.connectivity.metrics`` over the store.
+"""Fast connectivity: the reference metrics of ``connectivity.metrics`` over the store.
 
 The store (``signatures.io``, ``docs/store.md``) keeps, next to the raw float64 values
 (signature-major), gene-major **int8 screening layouts** with one scale per signature: ``y``
@@ -8,7 +8,7 @@ and the gene indices and values of every extreme vector (``ext_index``, ``ext_va
 query is answered in three steps:
 
 1. **Screen** every complete library column (no missing value) with one fused numba pass over
-   the int8 rows of the genes the query uses (both cores, ``analysis.engine.connectivity.fast.kernels``):
+   the int8 rows of the genes the query uses (both cores, ``kernels``):
    pearson with full overlap reads ``y`` once (1 byte per value); extreme reads only the ≤ 200
    rows of the query's extreme genes; updown only the listed rows; weighted ``y`` and ``b``
    together; each screened score comes with an **error bound** (rounding residuals through
@@ -20,10 +20,10 @@ query is answered in three steps:
 3. **FDR** (Benjamini–Hochberg over the library): exact rows are ranked above every screened
    row whose p-value lower bound they beat; a returned row's adjusted p-value is exact once
    the minimum over that prefix is below the screened rows' bound, else more rows are
-   re-scored (``analysis.engine.connectivity.fast.fdr``).
+   re-scored (``fdr``), through the query's one ``state.State``.
 
 No Django here: the library is any object with the attributes of
-``signatures.io.LibraryMatrices`` (``analysis.engine.connectivity.fast.library.arrays_library`` builds one in
+``signatures.io.LibraryMatrices`` (``library.Library``; ``library.arrays_library`` builds one in
 memory).
 """
 
@@ -31,19 +31,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from analysis.engine.connectivity.fast import exact as fx
 from analysis.engine.connectivity.fast import kernels as fk
 from analysis.engine.connectivity.fast.extreme import extreme_vector
 from analysis.engine.connectivity.fast.fdr import TAIL, exact_fdr, p_values
+from analysis.engine.connectivity.fast.library import Library
 from analysis.engine.connectivity.fast.state import ORDERS, Screen, State
 from analysis.engine.connectivity.metrics import (
     DEFAULT_MIN_OVERLAP,
     FullSignature,
     GeneList,
+    Query,
     UpDownSignature,
     updown_from_signature,
 )
@@ -55,11 +59,11 @@ EXACT_BLOCK = 4096
 SIGMAS = 8.0  # the weighted metric's statistical screening bound, in standard deviations
 
 
-def _align(query_genes: np.ndarray, lib) -> tuple[np.ndarray, np.ndarray]:
+def _align(query_genes: np.ndarray, lib: Library) -> tuple[np.ndarray, np.ndarray]:
     """(positions in the query, rows in the library) of the query genes the library has; the
     library's genes sorted (a binary search per query gene) are kept once per opened library."""
 
-    def build():
+    def build() -> tuple[np.ndarray, np.ndarray]:
         order = np.argsort(lib.genes, kind="stable")
         return order, np.asarray(lib.genes)[order]
 
@@ -83,7 +87,7 @@ class _Plan:
     in_list: np.ndarray | None = None  # randomset: library-row mask
 
 
-def _plan(query, lib, metric: str, n_updown: int) -> _Plan:
+def _plan(query: Query, lib: Library, metric: str, n_updown: int) -> _Plan:
     floor = lib.p_floor
     if metric == "randomset":
         if not isinstance(query, GeneList):
@@ -101,7 +105,7 @@ def _plan(query, lib, metric: str, n_updown: int) -> _Plan:
     if not isinstance(query, FullSignature):
         raise ValueError(f"the {metric} metric needs a full signature (genes and logFC)")
     if metric == "extreme":
-        if not query.has_p or lib.pvalue is None:
+        if query.pvalue is None or lib.pvalue is None:
             raise ValueError("the extreme metric needs p-values in the query and the library")
         s = np.sign(query.logfc) * -np.log10(np.maximum(query.pvalue, floor))
         ok = np.isfinite(s)
@@ -113,12 +117,16 @@ def _plan(query, lib, metric: str, n_updown: int) -> _Plan:
     if metric == "weighted":
         if not query.has_p and lib.pvalue is None:
             raise ValueError("the weighted metric needs p-values in the query or the library")
-        if query.has_p:
+        if query.pvalue is not None:
             ok &= np.isfinite(query.pvalue)
     iq, il = _align(query.genes[ok], lib)
     x = query.logfc[ok][iq]
     if metric == "weighted":
-        a = -np.log10(np.fmax(query.pvalue[ok][iq], floor)) if query.has_p else np.zeros(len(iq))
+        a = (
+            -np.log10(np.fmax(query.pvalue[ok][iq], floor))
+            if query.pvalue is not None
+            else np.zeros(len(iq))
+        )
         return _Plan(metric, il, x, a=a)
     if metric == "pearson":
         return _Plan(metric, il, x)
@@ -133,23 +141,23 @@ def _unknown(n_sig: int, n: int) -> Screen:
     return Screen(np.full(n_sig, np.nan), np.full(n_sig, np.inf), n)
 
 
-def _ratio(num, den):
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         out = num / den
     return np.where(den > 0, out, np.nan)
 
 
-def _f32(values) -> np.ndarray:
+def _f32(values: npt.ArrayLike) -> np.ndarray:
     return np.ascontiguousarray(values, dtype=np.float32)
 
 
-def _ascending(rows: np.ndarray, *values: np.ndarray):
+def _ascending(rows: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, ...]:
     """rows ascending (the reads move forward through each tile) and values in that order."""
     order = np.argsort(rows, kind="stable")
     return (np.ascontiguousarray(rows[order]), *(_f32(v[order]) for v in values))
 
 
-def _screen(plan, lib) -> Screen:
+def _screen(plan: _Plan, lib: Library) -> Screen:
     """Screened scores of every column and their error bounds.
 
     Partial overlap (and updown): the Pearson of x with the rounded column y' over the rows
@@ -195,9 +203,11 @@ def _screen(plan, lib) -> Screen:
     return Screen(r, bound, n, peak=peak)
 
 
-def _screen_updown(plan, lib, codes, n_sig: int, n_genes: int) -> Screen:
+def _screen_updown(
+    plan: _Plan, lib: Library, codes: np.ndarray, n_sig: int, n_genes: int
+) -> Screen:
     """Up/down lists: the Pearson of the ±1 codes with the rounded column over the listed rows
-    from exact integer sums (``fastkernels.screen_updown``); bound as for partial overlap."""
+    from exact integer sums (``kernels.screen_updown``); bound as for partial overlap."""
     n = len(plan.rows)
     x_mean = float(plan.x.mean())
     nx = float(np.sqrt(((plan.x - x_mean) ** 2).sum()))
@@ -211,18 +221,18 @@ def _screen_updown(plan, lib, codes, n_sig: int, n_genes: int) -> Screen:
     return Screen(r, bound, n, peak=peak)
 
 
-def _up32(values) -> np.ndarray:
+def _up32(values: np.ndarray) -> np.ndarray:
     """float32, rounded up (never below the float64 value)."""
     out = np.asarray(values, dtype=np.float32)
     return np.where(out < values, np.nextafter(out, np.float32(np.inf)), out)
 
 
-def _per_column(lib, name: str, n_genes: int) -> np.ndarray:
+def _per_column(lib: Library, name: str, n_genes: int) -> np.ndarray:
     """Per-column constants of a layout that the screening finish reads, as float32 rows
     (6, S), computed once per opened library: scale, mean and sd over every gene (exact
     moments), the rounding residual norm and sqrt(Σv²) + residual (rounded up), and
     residual/scale (rounded up). A 250k-signature finish reads 20 bytes a column instead of
-    64 (3× faster); the float32 rounding is in the bound (``fastkernels._finish_full``)."""
+    64 (3× faster); the float32 rounding is in the bound (``kernels._finish_full``)."""
 
     def build() -> np.ndarray:
         m = lib.moments
@@ -244,11 +254,11 @@ def _per_column(lib, name: str, n_genes: int) -> np.ndarray:
     return derived(lib, ("per column", name), build)
 
 
-def _screen_weighted(plan, lib) -> Screen:
+def _screen_weighted(plan: _Plan, lib: Library) -> Screen:
     n_sig, n = len(lib.signature_ids), len(plan.rows)
     if lib.pvalue is None:  # no library weights: score everything exactly
         return Screen(np.zeros(n_sig), np.full(n_sig, np.inf), n)
-    m, x, a = lib.moments, plan.x, plan.a
+    m, x, a = lib.moments, plan.x, cast(np.ndarray, plan.a)  # weighted: _plan sets a
     sy, sb = m["y_scale"], m["b_scale"]
     codes_y, codes_b = lib.layouts["y"], lib.layouts["b"]
     # Rounding errors are independent and uniform (sd = scale/√12); to first order they move r
@@ -269,7 +279,7 @@ def _screen_weighted(plan, lib) -> Screen:
     return Screen(r, bound, n, checked=False, peak=peak)
 
 
-def _screen_randomset(plan, lib) -> Screen:
+def _screen_randomset(plan: _Plan, lib: Library) -> Screen:
     n_sig, n_genes, k = len(lib.signature_ids), len(lib.genes), len(plan.rows)
     if lib.pvalue is None or k == 0:
         return Screen(np.zeros(n_sig), np.full(n_sig, np.inf), k)
@@ -288,11 +298,11 @@ def _screen_randomset(plan, lib) -> Screen:
 # --- exact float64 scoring of chosen columns ---------------------------------------------
 
 
-def _signature_major(matrix) -> np.ndarray:
+def _signature_major(matrix: np.ndarray) -> np.ndarray:
     return np.asarray(matrix).T  # (S, G) C-contiguous view of the signature-major file
 
 
-def _exact(plan: _Plan, lib, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _exact(plan: _Plan, lib: Library, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(similarity, nGenes) of library columns ``cols``, float64, the reference definitions."""
     cols = np.asarray(cols, dtype=np.int64)
     if plan.metric == "randomset":
@@ -304,27 +314,33 @@ def _exact(plan: _Plan, lib, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return fx.exact_pearson(y, cols, rows, x)
     p = y if lib.pvalue is None else _signature_major(lib.pvalue)
     if plan.metric == "extreme":
+        # a library with p-values (which _plan requires here) has its extreme vectors
+        ext_index, ext_value = cast(np.ndarray, lib.ext_index), cast(np.ndarray, lib.ext_value)
         if len(rows) < len(lib.genes):
-            return fx.exact_extreme(y, p, lib.ext_index, cols, rows, x, lib.p_floor)
+            return fx.exact_extreme(y, p, ext_index, cols, rows, x, lib.p_floor)
         # every gene: complete columns read only their kept genes
         r, n = np.empty(len(cols)), np.empty(len(cols), dtype=np.int64)
         gaps = np.isin(cols, lib.nan_columns)
         xfull = np.empty(len(lib.genes))
         xfull[rows] = x
-        r[~gaps], n[~gaps] = fx.exact_extreme_complete(
-            lib.ext_value, lib.ext_index, cols[~gaps], xfull
-        )
+        r[~gaps], n[~gaps] = fx.exact_extreme_complete(ext_value, ext_index, cols[~gaps], xfull)
         if gaps.any():
-            r[gaps], n[gaps] = fx.exact_extreme(
-                y, p, lib.ext_index, cols[gaps], rows, x, lib.p_floor
-            )
+            r[gaps], n[gaps] = fx.exact_extreme(y, p, ext_index, cols[gaps], rows, x, lib.p_floor)
         return r, n
     return fx.exact_weighted(
-        y, p, cols, rows, x, plan.a[order].astype(np.float64), lib.pvalue is not None, lib.p_floor
+        y,
+        p,
+        cols,
+        rows,
+        x,
+        cast(np.ndarray, plan.a)[order].astype(np.float64),  # weighted: set
+        lib.pvalue is not None,
+        lib.p_floor,
     )
 
 
-def _exact_randomset(plan: _Plan, lib, cols):
+def _exact_randomset(plan: _Plan, lib: Library, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    in_list = cast(np.ndarray, plan.in_list)  # set by _plan for randomset
     r_out = np.full(len(cols), np.nan)
     k_out = np.zeros(len(cols), dtype=np.int64)
     y_all = _signature_major(lib.logfc)
@@ -337,7 +353,7 @@ def _exact_randomset(plan: _Plan, lib, cols):
             score = -np.log10(np.maximum(_signature_major(lib.pvalue)[part], lib.p_floor))
             score[~np.isfinite(y)] = np.nan
         ok = np.isfinite(score)
-        hits = ok & plan.in_list[None, :]
+        hits = ok & in_list[None, :]
         k = hits.sum(axis=1)
         big_n = ok.sum(axis=1)
         s0 = np.where(ok, score, 0.0)
@@ -359,7 +375,7 @@ def _choose(state: State, top: int, order: str, min_overlap: int) -> np.ndarray:
     A column whose upper bound is below the k-th largest lower bound cannot be in the top k.
     Re-scoring only raises lower bounds, so one pass suffices unless a first-order bound had
     to be widened. The pass that finds them also keeps the candidates of the FDR's tail
-    (``state.tail_pool``, ``fastexact.select``).
+    (``state.tail_pool``, ``exact.select``).
     """
     k = min(top, len(state.r))
     if k == 0:
@@ -393,7 +409,7 @@ class FastResult:
     DataFrame, built on first use (a request that only serialises rows skips pandas).
     """
 
-    columns: dict
+    columns: dict[str, Any]
     n_signatures: int
     n_rescored: int
     query_genes_used: int
@@ -404,8 +420,8 @@ class FastResult:
 
 
 def fast_connectivity(
-    query,
-    lib,
+    query: Query,
+    lib: Library,
     *,
     metric: str,
     top: int | None = 100,
@@ -439,7 +455,15 @@ def fast_connectivity(
     return FastResult(table, n_sig, int(state.exact.sum()), len(plan.rows))
 
 
-def _frame(lib, cols, r, p, fdr, n, low) -> dict:
+def _frame(
+    lib: Library,
+    cols: np.ndarray,
+    r: np.ndarray,
+    p: np.ndarray,
+    fdr: np.ndarray,
+    n: np.ndarray,
+    low: np.ndarray,
+) -> dict[str, Any]:
     ids = lib.signature_ids
     return {
         "signature": [ids[j] for j in cols.tolist()],
