@@ -1,8 +1,8 @@
 """Connectivity of a query with a stored signature library (the API, the CLI and jobs use it).
 
 service: ``connectivity_query``; selectors: ``public_library``, ``signature_connections``. The
-numbers come from ``analysis.engine.connectivity.fast.score`` over ``signatures.io``; this module only maps
-genes and joins the catalogue annotations (perturbagen, cell line, dose, time) of the returned
+numbers come from ``analysis.engine.connectivity.fast`` over ``signatures.io``; this module only
+maps genes and joins the catalogue annotations (perturbagen, cell line, dose, time) of the returned
 rows, with as little work per request as it can (the API answers in milliseconds).
 """
 

@@ -1,4 +1,4 @@
-"""The fast store path gives the reference connectivity numbers (analysis.engine.connectivity.metrics)."""
+"""The fast store path gives the reference connectivity numbers (connectivity.metrics)."""
 
 import gzip
 
