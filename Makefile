@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := ilincs_site.settings
 
-.PHONY: install run migrate demo worker serve test test-fast test-sqlite lint format bench bench-genome loadtest bench-memory clean
+.PHONY: install run migrate demo worker serve test test-fast test-sqlite lint typecheck format bench bench-genome loadtest bench-memory clean
 
 install: $(STAMP)
 
@@ -38,13 +38,17 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy, strict on the numeric engine (see [tool.mypy] in pyproject.toml).
+typecheck: install
+	$(BIN)/mypy
+
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 # The suite uses tests/settings.py (a test secret, a fast password hasher): plain `pytest`
 # works the same.
-test: lint
+test: lint typecheck
 	DJANGO_DEBUG=1 $(PYTHON) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/pytest $(PYTEST_ARGS)
 

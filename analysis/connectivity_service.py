@@ -1,8 +1,8 @@
 """Connectivity of a query with a stored signature library (the API, the CLI and jobs use it).
 
 service: ``connectivity_query``; selectors: ``public_library``, ``signature_connections``. The
-numbers come from ``analysis.engine.fastconn`` over ``signatures.io``; this module only maps
-genes and joins the catalogue annotations (perturbagen, cell line, dose, time) of the returned
+numbers come from ``analysis.engine.connectivity.fast`` over ``signatures.io``; this module only
+maps genes and joins the catalogue annotations (perturbagen, cell line, dose, time) of the returned
 rows, with as little work per request as it can (the API answers in milliseconds).
 """
 
@@ -16,9 +16,9 @@ from functools import lru_cache
 import numpy as np
 from django.db import connections, router
 
-from analysis.engine.fastconn import fast_connectivity
-from analysis.engine.query import ParsedQuery, QueryError, parse_query
-from lib.derived import derived
+from analysis.engine.connectivity import ParsedQuery, QueryError, parse_query
+from analysis.engine.connectivity.fast import fast_connectivity
+from analysis.engine.derived import derived
 from signatures.io import LibraryCorrupt, library_open
 from signatures.models import Gene, Signature, SignatureLibrary
 from signatures.selectors import signature_annotation_rows

@@ -37,7 +37,7 @@ def signature_from_tables(
                 f"{label} group {group!r} is not in the groups file (groups: {', '.join(sorted(known))})"
             )
     if spec["engine"] == "limma":
-        from analysis.engine.limma import limma_two_group
+        from analysis.engine.de import limma_two_group
 
         if filter_by_expr:
             raise ValueError("--filter-by-expr applies to the edgeR methods only")
@@ -51,7 +51,7 @@ def signature_from_tables(
             keep_all_groups=keep_all_groups,
         )
     else:
-        from analysis.engine.edger import edger_two_group
+        from analysis.engine.de import edger_two_group
 
         _require_integer_counts(expression)
         table = edger_two_group(

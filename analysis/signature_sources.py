@@ -102,7 +102,7 @@ def signature_table(source: dict) -> pd.DataFrame:
     if "run" in source:
         return run_signature_table(int(source["run"]))
     from analysis.connectivity_service import resolve_genes
-    from analysis.engine.query import QueryError, parse_query
+    from analysis.engine.connectivity import QueryError, parse_query
 
     try:
         parsed = parse_query(source["query"], resolve=resolve_genes)

@@ -83,7 +83,7 @@ P_HEADERS = (
 
 @dataclass
 class ParsedUpload:
-    """A connectivity payload (see ``analysis.engine.query``) and how it was read."""
+    """A connectivity payload (see ``analysis.engine.connectivity.query``) and how it was read."""
 
     payload: dict
     kind: str  # "signature" | "updown" | "genes"
@@ -467,7 +467,7 @@ def updown_upload(up_text: str, down_text: str) -> ParsedUpload:
 def upload_summary(parsed: ParsedUpload) -> dict:
     """How many genes the portal knows: n_given, n_recognised, unknown (first 20), kind."""
     from analysis.connectivity_service import resolve_genes
-    from analysis.engine.query import QueryError, parse_query
+    from analysis.engine.connectivity import QueryError, parse_query
 
     try:
         query = parse_query(parsed.payload, resolve=resolve_genes)

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from analysis.downloads import FORMATS, table_download
-from analysis.engine.design import DesignError, select_samples
+from analysis.engine.de import DesignError, select_samples
 from analysis.forms import BuildSignatureForm, QueryForm, upload_limits
 from analysis.kinds.build_signature import dataset_metadata
 from analysis.runners import RunInputError

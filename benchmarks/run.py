@@ -342,7 +342,7 @@ def main(argv=None) -> None:
 
 
 def run_cases(lib, env, args, metrics, payloads, bw):
-    from analysis.engine.fastconn import fast_connectivity
+    from analysis.engine.connectivity.fast import fast_connectivity
 
     reads = {  # bytes each metric must read: int8 rows of the genes it uses
         "pearson": len(lib.genes),

@@ -5,25 +5,24 @@ unless DJANGO_DEBUG=1. Production sets DATABASE_URL (PostgreSQL), optionally RED
 queue, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
 """
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
 
+from analysis.engine import configure as configure_engine
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-# One BLAS thread per process; an operator's own OPENBLAS_NUM_THREADS (also from .env) wins.
-# The connectivity engine runs its numba threads on every core, and after any dot product of
-# more than 10,000 elements (a genome-wide query's moments) OpenBLAS's idle thread spins on a
-# core for ~0.1 s, slowing the next scan: genome-wide pearson through HTTP 129 -> 102 ms with
-# this. numpy reads it when it loads, which is after the settings in manage.py, in gunicorn
-# (ilincs_site.wsgi) and in the django-q2 cluster.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# The numeric engine's process-wide thread and LLVM settings (one BLAS thread, passive OpenMP
+# waits), applied before numpy loads: the settings module is imported first by manage.py,
+# gunicorn (ilincs_site.wsgi) and the django-q2 cluster. An operator's own values (also from
+# .env, read above) win.
+configure_engine()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 _DEV_SECRET = "insecure-development-key-do-not-use-in-production"

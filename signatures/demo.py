@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from analysis.engine.robust_z import robust_zscore
 from catalog import services as catalog_services
 from catalog.choices import DataType, Scale
 from catalog.importers import (
@@ -27,7 +28,6 @@ from catalog.importers import (
     to_numeric,
 )
 from catalog.importers import read_table as read_any_table
-from lib.robust_z import robust_zscore
 from signatures import importers, services
 from signatures.choices import GeneSpace, LibraryKind, ScoreKind
 

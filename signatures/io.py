@@ -44,8 +44,8 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
+from analysis.engine.connectivity.fast import derive_block
 from ilincs_site.errors import ServiceUnavailable
-from lib.layouts import derive_block
 
 FORMAT_VERSION = 5
 PAGE = 4096

@@ -16,8 +16,8 @@ from analysis.connectivity_service import (
     public_library,
     signature_connections,
 )
-from analysis.engine.fastconn import ORDERS
-from analysis.engine.query import QueryError
+from analysis.engine.connectivity import QueryError
+from analysis.engine.connectivity.fast import ORDERS
 from ilincs_site.fastjson import OrjsonParser, OrjsonRenderer
 from signatures.io import LibraryCorrupt
 from signatures.selectors import signature_list

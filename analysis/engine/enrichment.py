@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
@@ -88,7 +89,12 @@ def bh_adjust(p: np.ndarray) -> np.ndarray:
     return out
 
 
-def hypergeometric_upper(overlap, set_size, list_size, background_size) -> np.ndarray:
+def hypergeometric_upper(
+    overlap: npt.ArrayLike,
+    set_size: npt.ArrayLike,
+    list_size: npt.ArrayLike,
+    background_size: npt.ArrayLike,
+) -> np.ndarray:
     """P(X >= overlap) for X ~ Hypergeom(background_size, set_size, list_size); vectorised."""
     k = np.asarray(overlap)
     return stats.hypergeom.sf(k - 1, background_size, set_size, list_size)
@@ -135,7 +141,12 @@ def ora(
     return table[ORA_COLUMNS]
 
 
-def odds_ratio(k, big_k, n, big_n) -> np.ndarray:
+def odds_ratio(
+    k: np.ndarray | float,
+    big_k: np.ndarray | float,
+    n: np.ndarray | float,
+    big_n: np.ndarray | float,
+) -> np.ndarray:
     k = np.asarray(k, dtype=np.float64)
     big_k = np.asarray(big_k, dtype=np.float64)
     num = k * (big_n - big_k - n + k)
@@ -343,15 +354,15 @@ def _gsea_table(es: dict[str, float], null: dict[str, np.ndarray]) -> pd.DataFra
         extreme = same >= e if e >= 0 else same <= e
         pval.append(extreme.mean() if len(same) else np.nan)
         null_nes.append(np.where(z >= 0, z / pos_mean, z / neg_mean))
-    nes = np.asarray(nes)
+    nes_values = np.asarray(nes)
     pooled = np.concatenate(null_nes)
     return pd.DataFrame(
         {
             "term": terms,
             "es": [es[t] for t in terms],
-            "nes": nes,
+            "nes": nes_values,
             "p_value": pval,
-            "fdr": _gsea_fdr(nes, pooled),
+            "fdr": _gsea_fdr(nes_values, pooled),
         }
     )
 

@@ -14,7 +14,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from lib.robust_z import MAD_FLOOR, MAD_SCALE, boolean_mask, robust_zscore  # noqa: F401
+from analysis.engine.robust_z import MAD_FLOOR, MAD_SCALE, boolean_mask, robust_zscore
+
+__all__ = [
+    "MAD_FLOOR",
+    "MAD_SCALE",
+    "MODZ_CLIP",
+    "MODZ_MIN_WEIGHT",
+    "Consensus",
+    "boolean_mask",
+    "consensus_gene_signature",
+    "modz",
+    "modz_groups",
+    "robust_zscore",
+    "spearman_matrix",
+]
 
 #: Level-4 z-scores are clipped to ±10 before MODZ, as CMap does.
 MODZ_CLIP = 10.0

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,7 +52,7 @@ def brd_prefix(identifier: str) -> str | None:
     return match.group(1).upper() if match else None
 
 
-def _split(value, sep: str) -> tuple[str, ...]:
+def _split(value: Any, sep: str) -> tuple[str, ...]:
     if not isinstance(value, str) or not value.strip():
         return ()
     return tuple(dict.fromkeys(v.strip() for v in value.split(sep) if v.strip()))
@@ -120,7 +121,7 @@ def match_compounds(compounds: Iterable[str], annotations: pd.DataFrame) -> pd.D
     return pd.DataFrame.from_dict(matched, orient="index", columns=["targets", "moa"])
 
 
-def _keys(row) -> set[str]:
+def _keys(row: Any) -> set[str]:
     keys = {normalise_name(row.name)} | {normalise_name(a) for a in row.aliases}
     keys |= {p for p in (brd_prefix(a) for a in row.aliases) if p}
     if row.compound_id:
@@ -161,7 +162,9 @@ def compound_annotation_enrichment(
     return result.sort_values(["kind", "p_value", "term"], kind="stable").reset_index(drop=True)
 
 
-def _term_table(kind: str, background: pd.Series, connected: pd.Series, min_overlap: int):
+def _term_table(
+    kind: str, background: pd.Series, connected: pd.Series, min_overlap: int
+) -> pd.DataFrame:
     size = background.explode().value_counts()
     members = (
         connected.explode()

@@ -1,7 +1,7 @@
 """Run kind ``build_signature``: a differential-expression signature from a dataset (workflow 2).
 
 params: ``dataset`` (accession), ``treatment`` and ``baseline`` (metadata predicates, see
-``analysis.engine.design``), ``method`` (``analysis.signature_build.METHODS``) and
+``analysis.engine.de.design``), ``method`` (``analysis.signature_build.METHODS``) and
 ``filter_by_expr`` (edgeR methods). Tables: ``signature`` (gene, entrez, symbol and the
 method's statistics, every gene), ``top_genes`` (the 100 smallest p-values) and
 ``top_genes_values`` (the 50 top genes' values across the chosen samples, log2-CPM for
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.engine.design import DesignError, groups_from_predicates
+from analysis.engine.de import DesignError, groups_from_predicates
 from analysis.runners import RunInputError, RunResult, register
 from analysis.signature_build import METHODS, signature_from_tables
 from analysis.visibility import visible_datasets

@@ -14,9 +14,13 @@ import numpy as np
 import pandas as pd
 
 from analysis.connectivity_service import resolve_genes
-from analysis.engine.connectivity import perturbagen_connectivity
-from analysis.engine.fastconn import fast_connectivity
-from analysis.engine.query import ParsedQuery, QueryError, parse_query
+from analysis.engine.connectivity import (
+    ParsedQuery,
+    QueryError,
+    parse_query,
+    perturbagen_connectivity,
+)
+from analysis.engine.connectivity.fast import fast_connectivity
 from analysis.runners import RunInputError, RunResult, register
 from analysis.signature_sources import signature_table, validate_source
 from analysis.visibility import visible_libraries

@@ -24,10 +24,9 @@ import pandas as pd
 
 from analysis.choices import RunKind
 from analysis.connectivity_service import connectivity_query
-from analysis.engine.connectivity import METRICS
+from analysis.engine.connectivity import METRICS, QueryError
 from analysis.engine.enrichment import ora
 from analysis.engine.moa import ANNOTATION_COLUMNS, brd_prefix, compound_annotation_enrichment
-from analysis.engine.query import QueryError
 from analysis.interpret import gene_sets, library_choice, validate_geneset_slugs
 from analysis.kinds.enrichment import _int
 from analysis.runners import ProgressFn, RunInputError, RunResult, register

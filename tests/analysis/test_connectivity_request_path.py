@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from analysis.connectivity_service import _library_first, connectivity_query, public_library
-from analysis.engine.query import QueryError, parse_query
+from analysis.engine.connectivity import QueryError, parse_query
 from signatures import io
 from signatures.models import Gene, Perturbagen, Signature, SignatureLibrary
 

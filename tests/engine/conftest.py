@@ -21,11 +21,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.engine import tables
+from analysis.engine import configure, tables
 from tests.conftest import FIXTURES
 from tests.oracle import read_oracle_table, run_oracle
 
 EXPRESSION = FIXTURES / "expression"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The engine's process settings, as the portal's settings module applies them."""
+    configure()
 
 
 @dataclass(frozen=True)

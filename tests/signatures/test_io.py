@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from analysis.engine.connectivity import FullSignature, connectivity
-from analysis.engine.fastconn import fast_connectivity
-from analysis.engine.fastlib import arrays_library
+from analysis.engine.connectivity.fast import arrays_library, fast_connectivity
 from signatures import io
 
 

@@ -49,9 +49,8 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True)
 
     def handle(self, *args, **opts):
-        from analysis.engine.fastconn import fast_connectivity
-        from analysis.engine.fastlib import arrays_library
-        from analysis.engine.query import QueryError, parse_query, read_query_table
+        from analysis.engine.connectivity import QueryError, parse_query, read_query_table
+        from analysis.engine.connectivity.fast import arrays_library, fast_connectivity
 
         if bool(opts["library"]) == bool(opts["library_logfc"]):
             raise CommandError("give exactly one of --library or --library-logfc", returncode=2)

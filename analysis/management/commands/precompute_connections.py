@@ -1,8 +1,8 @@
 """manage.py precompute_connections LIBRARY: top-k +/- Pearson connections of every signature.
 
-Every signature is standardised (``analysis.engine.allpairs.standardised``: centred over its
+Every signature is standardised (``analysis.engine.allpairs.topk.standardised``: centred over its
 finite values, NaN → 0 after centring, unit norm, float32), then the all-pairs engine
-(``analysis.engine.allpairs``) computes the upper-triangle tiles of the Gram matrix and keeps,
+(``analysis.engine.allpairs.topk``) computes the upper-triangle tiles of the Gram matrix and keeps,
 per signature, the k most positively and k most negatively correlated others (self excluded).
 Stored r is the float32 GEMM value (see the engine for its precision); ties go to the lower
 signature index. By default the tiles run on ``--threads`` threads here (each tile's GEMM and

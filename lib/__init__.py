@@ -1,1 +1,0 @@
-"""Helpers that need no Django and belong to no app (importable from every layer)."""
