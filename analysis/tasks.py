@@ -1,6 +1,6 @@
 """django-q2 task adapters: a few lines that call services."""
 
-from analysis.services import analysis_execute, runs_reap_stale
+from analysis.runs.services import analysis_execute, runs_reap_stale
 
 
 def run_analysis(run_id: int) -> str:

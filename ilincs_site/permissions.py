@@ -7,7 +7,7 @@
 - admin: superuser, everything including users and groups.
 
 Visibility of catalogue rows is decided by the selectors (``catalog.selectors``,
-``signatures.selectors``, ``analysis.selectors``); this module names the roles so that views,
+``signatures.selectors``, ``analysis.runs.selectors``); this module names the roles so that views,
 the admin and the permission tests speak of the same thing.
 """
 

@@ -10,7 +10,8 @@ from ilincs_site.api import api_root
 api_v1 = [
     path("", api_root, name="api-root"),
     # analyses first: the connectivity endpoint is the hot path (~60 patterns follow)
-    path("", include("analysis.api.urls")),
+    path("", include("analysis.connectivity.api.urls")),
+    path("", include("analysis.runs.api.urls")),
     path("", include("catalog.api.urls")),
     path("", include("signatures.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,5 +1,6 @@
 """Read-side queries of libraries, signatures, perturbagens, genes and gene sets."""
 
+from collections.abc import Iterable
 from functools import cache
 from urllib.parse import quote
 
@@ -142,3 +143,34 @@ def _annotation_sql(alias: str) -> str:
         + join("c", cell)
         + f" WHERE {s[6]} = %s AND {s[0]} IN ("
     )
+
+
+LOOKUP_BATCH = 10_000  # ids per query: SQLite and PostgreSQL cap the parameters of one
+
+
+def entrez_like(ident: str) -> bool:
+    """ASCII digits that fit a 64-bit column ("²".isdigit() is true, int("²") fails)."""
+    return ident.isdigit() and ident.isascii() and len(ident) <= 18
+
+
+def resolve_genes(identifiers: Iterable[str]) -> dict[str, int]:
+    """Map Entrez ids (digit strings) and symbols (case-insensitive) to Entrez ids."""
+    ids = list(identifiers)
+    numbers = list({int(i) for i in ids if entrez_like(i)})
+    symbols = list({i.upper() for i in ids if not entrez_like(i)})
+    # indexed look-ups by id and by symbol (an OR of both would make SQLite scan the table)
+    by_id, by_symbol = {}, {}
+    for start in range(0, len(numbers), LOOKUP_BATCH):
+        batch = numbers[start : start + LOOKUP_BATCH]
+        found = Gene.objects.filter(entrez_id__in=batch).values_list("entrez_id", flat=True)
+        by_id.update((str(e), e) for e in found)
+    for start in range(0, len(symbols), LOOKUP_BATCH):
+        batch = symbols[start : start + LOOKUP_BATCH]
+        found = Gene.objects.filter(symbol__in=batch).values_list("entrez_id", "symbol")
+        by_symbol.update((s.upper(), e) for e, s in found)
+    out = {}
+    for ident in ids:
+        entrez = by_id.get(ident) if entrez_like(ident) else by_symbol.get(ident.upper())
+        if entrez is not None:
+            out[ident] = entrez
+    return out

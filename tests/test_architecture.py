@@ -80,3 +80,33 @@ def test_an_import_of_the_engine_counts_as_no_app_and_one_of_analysis_does(tmp_p
     sibling.write_text("from analysis.models import AnalysisRun\n")
     assert imported_apps(engine_only) == set()
     assert imported_apps(sibling) == {"analysis"}
+
+
+FEATURES = {"runs", "connectivity", "build", "interpret", "tutorials"}
+# Top-level modules of the analysis app: the app's own files, nothing of a feature.
+APP_MODULES = {"__init__", "apps", "admin", "choices", "models", "plots", "tasks", "urls"}
+# Django finds these by name in the app; the engine is the shared numeric core.
+APP_PACKAGES = FEATURES | {"engine", "management", "migrations", "templatetags"}
+
+
+def test_the_analysis_app_is_organised_by_feature():
+    root = ROOT / "analysis"
+    modules = {p.stem for p in root.glob("*.py")}
+    packages = {p.name for p in root.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert modules <= APP_MODULES, f"put {sorted(modules - APP_MODULES)} into a feature folder"
+    assert packages <= APP_PACKAGES, f"unknown folders {sorted(packages - APP_PACKAGES)}"
+    assert not list(root.rglob("views_*.py")), "a view lives in its feature's views.py"
+
+
+def test_the_run_framework_imports_no_feature():
+    """runs/ is what every feature builds on; it finds their kinds and figures by the module
+    names listed in analysis/apps.py, never by importing them."""
+    for path in (ROOT / "analysis" / "runs").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                parts = node.module.split(".")
+                if parts[0] == "analysis" and len(parts) > 1:
+                    assert parts[1] not in FEATURES - {"runs"}, (
+                        f"{path.relative_to(ROOT)} imports {node.module}"
+                    )

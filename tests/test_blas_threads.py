@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import ROOT
 
 PROBE = (
-    "import ilincs_site.wsgi, analysis.connectivity_service;"
+    "import ilincs_site.wsgi, analysis.connectivity.services;"
     "from threadpoolctl import threadpool_info;"
     "print(sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'}))"
 )

@@ -1,7 +1,7 @@
 """Run kind ``build_signature``: a differential-expression signature from a dataset (workflow 2).
 
 params: ``dataset`` (accession), ``treatment`` and ``baseline`` (metadata predicates, see
-``analysis.engine.de.design``), ``method`` (``analysis.signature_build.METHODS``) and
+``analysis.engine.de.design``), ``method`` (``analysis.build.services.METHODS``) and
 ``filter_by_expr`` (edgeR methods). Tables: ``signature`` (gene, entrez, symbol and the
 method's statistics, every gene), ``top_genes`` (the 100 smallest p-values) and
 ``top_genes_values`` (the 50 top genes' values across the chosen samples, log2-CPM for
@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.build.services import METHODS, signature_from_tables
 from analysis.engine.de import DesignError, groups_from_predicates
-from analysis.runners import RunInputError, RunResult, register
-from analysis.signature_build import METHODS, signature_from_tables
-from analysis.visibility import visible_datasets
+from analysis.runs.registry import RunInputError, RunResult, register
+from analysis.runs.visibility import visible_datasets
 from catalog.choices import Scale
 from catalog.models import Dataset, Sample
 from catalog.storage import dataset_matrix

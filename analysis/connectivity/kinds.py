@@ -1,6 +1,6 @@
 """Run kind ``connectivity``: a query signature against a stored library (workflow 1).
 
-params: ``source`` (see ``analysis.signature_sources``: a library signature, a build run or
+params: ``source`` (see ``analysis.runs.sources``: a library signature, a build run or
 an inline ``{"query": payload}`` as uploads produce), ``library`` (slug), ``metric``
 (extreme, weighted, updown, pearson; randomset for gene lists) and ``top`` (rows kept).
 Every signature of the library is scored exactly; ``connections`` keeps the ``top``
@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.connectivity_service import resolve_genes
 from analysis.engine.connectivity import (
     ParsedQuery,
     QueryError,
@@ -21,11 +20,12 @@ from analysis.engine.connectivity import (
     perturbagen_connectivity,
 )
 from analysis.engine.connectivity.fast import fast_connectivity
-from analysis.runners import RunInputError, RunResult, register
-from analysis.signature_sources import signature_table, validate_source
-from analysis.visibility import visible_libraries
+from analysis.runs.registry import RunInputError, RunResult, register
+from analysis.runs.sources import signature_table, validate_source
+from analysis.runs.visibility import visible_libraries
 from signatures.io import library_open
 from signatures.models import Signature, SignatureLibrary
+from signatures.selectors import resolve_genes
 
 METRICS = ("extreme", "weighted", "updown", "pearson", "randomset")
 METRICS_FOR_KIND = {

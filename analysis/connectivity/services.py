@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 
 import numpy as np
@@ -20,42 +20,13 @@ from analysis.engine.connectivity import ParsedQuery, QueryError, parse_query
 from analysis.engine.connectivity.fast import fast_connectivity
 from analysis.engine.derived import derived
 from signatures.io import LibraryCorrupt, library_open
-from signatures.models import Gene, Signature, SignatureLibrary
-from signatures.selectors import signature_annotation_rows
-
-LOOKUP_BATCH = 10_000  # ids per query: SQLite and PostgreSQL cap the parameters of one
-
-
-def _entrez_like(ident: str) -> bool:
-    """ASCII digits that fit a 64-bit column ("²".isdigit() is true, int("²") fails)."""
-    return ident.isdigit() and ident.isascii() and len(ident) <= 18
+from signatures.models import Signature, SignatureLibrary
+from signatures.selectors import entrez_like as _entrez_like
+from signatures.selectors import resolve_genes, signature_annotation_rows
 
 
 class ConnectionsNotComputed(FileNotFoundError):
     """The library's connections were never precomputed (``manage.py precompute_connections``)."""
-
-
-def resolve_genes(identifiers: Iterable[str]) -> dict[str, int]:
-    """Map Entrez ids (digit strings) and symbols (case-insensitive) to Entrez ids."""
-    ids = list(identifiers)
-    numbers = list({int(i) for i in ids if _entrez_like(i)})
-    symbols = list({i.upper() for i in ids if not _entrez_like(i)})
-    # indexed look-ups by id and by symbol (an OR of both would make SQLite scan the table)
-    by_id, by_symbol = {}, {}
-    for start in range(0, len(numbers), LOOKUP_BATCH):
-        batch = numbers[start : start + LOOKUP_BATCH]
-        found = Gene.objects.filter(entrez_id__in=batch).values_list("entrez_id", flat=True)
-        by_id.update((str(e), e) for e in found)
-    for start in range(0, len(symbols), LOOKUP_BATCH):
-        batch = symbols[start : start + LOOKUP_BATCH]
-        found = Gene.objects.filter(symbol__in=batch).values_list("entrez_id", "symbol")
-        by_symbol.update((s.upper(), e) for e, s in found)
-    out = {}
-    for ident in ids:
-        entrez = by_id.get(ident) if _entrez_like(ident) else by_symbol.get(ident.upper())
-        if entrez is not None:
-            out[ident] = entrez
-    return out
 
 
 def _stored_genes(matrices) -> tuple[Mapping[str, int], frozenset[int]]:

@@ -28,7 +28,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from analysis.upload_lines import (  # noqa: F401 - UploadError is part of this module's API
+from analysis.connectivity.upload_lines import (  # noqa: F401 - UploadError is part of this module's API
     CHUNK_BYTES,
     UploadError,
     checked_lines,
@@ -466,8 +466,8 @@ def updown_upload(up_text: str, down_text: str) -> ParsedUpload:
 
 def upload_summary(parsed: ParsedUpload) -> dict:
     """How many genes the portal knows: n_given, n_recognised, unknown (first 20), kind."""
-    from analysis.connectivity_service import resolve_genes
     from analysis.engine.connectivity import QueryError, parse_query
+    from signatures.selectors import resolve_genes
 
     try:
         query = parse_query(parsed.payload, resolve=resolve_genes)

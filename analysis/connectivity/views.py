@@ -1,25 +1,20 @@
-"""Pages of workflows 1 (query with a signature) and 2 (build a signature from a dataset),
-their small JSON helpers, and result-table downloads in every format."""
+"""Pages of workflow 1: query with a signature (upload, paste or up/down lists), and the
+JSON helper that says how many of its genes are recognised."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from analysis.downloads import FORMATS, table_download
-from analysis.engine.de import DesignError, select_samples
-from analysis.forms import BuildSignatureForm, QueryForm, upload_limits
-from analysis.kinds.build_signature import dataset_metadata
-from analysis.runners import RunInputError
-from analysis.selectors import run_table
-from analysis.services import analysis_submit
-from analysis.session import remember_run, runs_visible_to, session_runs
-from analysis.uploads import UploadError, parse_upload, updown_upload, upload_summary
-from analysis.visibility import parse_run_id
-from catalog import selectors as catalog_selectors
+from analysis.connectivity.forms import QueryForm, upload_limits
+from analysis.connectivity.uploads import UploadError, parse_upload, updown_upload, upload_summary
+from analysis.runs.registry import RunInputError
+from analysis.runs.services import analysis_submit
+from analysis.runs.session import remember_run, runs_visible_to, session_runs
+from analysis.runs.visibility import parse_run_id
 from ilincs_site.throttling import throttle_posts
 from signatures.selectors import signature_list
 
@@ -111,75 +106,3 @@ def query_recognise(request):
         return JsonResponse(upload_summary(parsed))
     except UploadError as exc:
         return JsonResponse({"error": str(exc)})  # 200: the page shows it, no console noise
-
-
-def _dataset(request, accession):
-    visible = catalog_selectors.dataset_list(user=request.user)
-    return get_object_or_404(visible, accession=accession)
-
-
-@throttle_posts
-def build_page(request, accession):
-    """Workflow 2: choose treatment and baseline samples by metadata and a method."""
-    dataset = _dataset(request, accession)
-    fields = catalog_selectors.sample_metadata_fields(dataset=dataset)
-    data = request.POST if request.method == "POST" else None
-    form = BuildSignatureForm(data, dataset=dataset, fields=fields)
-    if request.method == "POST" and form.is_valid():
-        try:
-            run = analysis_submit(
-                user=request.user,
-                session_runs=session_runs(request),
-                kind="build_signature",
-                params=form.params(),
-            )
-        except RunInputError as exc:
-            form.add_error(None, str(exc))
-        else:
-            remember_run(request, run)
-            return redirect("analysis:run-detail", run_id=run.pk)
-    status = 400 if form.is_bound and form.errors else 200
-    context = {"dataset": dataset, "form": form, "n_samples": dataset.samples.count()}
-    return render(request, "analysis/build.html", context, status=status)
-
-
-@require_GET
-def build_groups(request, accession):
-    """JSON: the samples each predicate selects, and how many both select."""
-    dataset = _dataset(request, accession)
-    metadata = dataset_metadata(dataset)
-    chosen, body = {}, {}
-    for role in ("treatment", "baseline"):
-        predicate = request.GET.get(role, "").strip()
-        if not predicate:
-            body[role] = {"count": 0, "error": "no sample chosen yet"}
-            continue
-        try:
-            chosen[role] = select_samples(metadata, predicate)
-            body[role] = {"count": len(chosen[role])}
-        except DesignError as exc:
-            body[role] = {"count": 0, "error": str(exc)}
-    both = chosen.get("treatment")
-    overlap = (
-        both.intersection(chosen["baseline"]) if both is not None and "baseline" in chosen else []
-    )
-    body["overlap"] = len(overlap)
-    return JsonResponse(body)
-
-
-def run_table_file(request, run_id: int, name: str, fmt: str):
-    """A result table as TSV, CSV, Excel or (signatures) GCT."""
-    run = runs_visible_to(request).filter(pk=run_id).first()
-    if run is None or fmt not in FORMATS:
-        raise Http404("no such analysis run or format")
-    try:
-        frame = run_table(run=run, name=name)
-    except KeyError:
-        raise Http404(f"no table {name!r}") from None
-    try:
-        file = table_download(frame, fmt=fmt, stem=f"run{run.pk}_{name}")
-    except ValueError as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain")
-    response = HttpResponse(file.content, content_type=file.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
-    return response

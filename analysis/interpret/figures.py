@@ -1,7 +1,7 @@
 """Figures of the interpretation run kinds (enrichment, GSEA, MoA, signature group).
 
 Each function takes a finished run and returns a list of Bokeh models built by
-``analysis.plots`` from the run's stored tables; ``analysis.pages.run_figures`` embeds them.
+``analysis.plots`` from the run's stored tables; ``analysis.runs.pages.run_figures`` embeds them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pandas as pd
 from analysis import plots
 from analysis.engine.enrichment import GseaResult
 from analysis.models import AnalysisRun
-from analysis.selectors import run_table, run_table_names
+from analysis.runs.selectors import run_table, run_table_names
 
 TOP_TERMS = 20
 

@@ -2,7 +2,7 @@
 
 Gene-set libraries come from ``GeneSetLibrary``/``GeneSet`` rows (member gene symbols), cached
 per process by library version (slug, number of sets, largest row id). Signature values come
-from ``analysis.signature_sources`` / ``signatures.io``; nothing here writes.
+from ``analysis.runs.sources`` / ``signatures.io``; nothing here writes.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from analysis.runners import RunInputError
+from analysis.runs.registry import RunInputError
 from signatures.io import library_open
 from signatures.models import Gene, GeneSet, GeneSetLibrary, Signature, SignatureLibrary
 
@@ -97,7 +97,7 @@ def scores_by_symbol(table: pd.DataFrame, *, rank_by: str) -> pd.Series:
 
 def library_choice(slug: str | None, *, kinds: tuple[str, ...], what: str) -> SignatureLibrary:
     """A signature library the submitter may use, by slug, or the first one of ``kinds``."""
-    from analysis.visibility import visible_libraries
+    from analysis.runs.visibility import visible_libraries
 
     libraries = visible_libraries()
     if slug:
@@ -139,7 +139,7 @@ def signature_values(signature: Signature) -> pd.DataFrame:
     get the two-sided normal p of the z, marked in ``p_source``), sorted by |logFC|."""
     from scipy.stats import norm
 
-    from analysis.signature_sources import library_signature_table
+    from analysis.runs.sources import library_signature_table
 
     table = library_signature_table(signature.accession)
     table["p_source"] = "library"

@@ -15,13 +15,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from analysis import interpret, plots
-from analysis.runners import RunInputError
-from analysis.services import analysis_submit
-from analysis.session import remember_run, session_runs
-from analysis.signature_sources import validate_source
-from analysis.views import _visible_run
-from analysis.visibility import submitting_as, viewer_of
+from analysis import plots
+from analysis.interpret import selectors as interpret
+from analysis.runs.registry import RunInputError
+from analysis.runs.services import analysis_submit
+from analysis.runs.session import remember_run, session_runs
+from analysis.runs.sources import validate_source
+from analysis.runs.views import _visible_run
+from analysis.runs.visibility import submitting_as, viewer_of
 from ilincs_site.redirects import redirect_back
 from ilincs_site.throttling import throttle_posts
 from signatures.models import GeneSet, GeneSetLibrary
@@ -90,7 +91,7 @@ def interpret_launch(request):
 
 def _signature_for_page(request) -> tuple[pd.DataFrame | None, str]:
     """The signature whose values colour a pathway or network page (?signature= or ?run=)."""
-    from analysis.signature_sources import signature_table
+    from analysis.runs.sources import signature_table
 
     if request.GET.get("run"):
         run = _visible_run(request, request.GET["run"])
@@ -208,7 +209,7 @@ def group_analysis(request):
     picked = [a for item in picked for a in item.replace(",", " ").split()]
     run_id = request.GET.get("from_run")
     if run_id:
-        from analysis.selectors import run_table
+        from analysis.runs.selectors import run_table
 
         run = _visible_run(request, run_id)
         for name in ("connections", "connected"):

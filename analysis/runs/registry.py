@@ -2,7 +2,7 @@
 
 A runner takes the run's validated parameters and a ``Progress`` and returns a ``RunResult``
 (tables and a JSON summary). Runners call selectors, ``signatures.io`` and the engine; they
-never touch the run row themselves (``analysis.services`` does that).
+never touch the run row themselves (``analysis.runs.services`` does that).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def checkpoint(progress: ProgressFn) -> Callable[[], None]:
 Validator = Callable[[dict], dict]
 
 # What a run's parameters may point at, each checked against its submitter by the validator
-# (``analysis.visibility``); the visibility test builds its cases from these declarations.
+# (``analysis.runs.visibility``); the visibility test builds its cases from these declarations.
 READS = {
     "source": "a signature source: {'signature': accession}, {'run': id} or {'query': {...}}",
     "library": "a signature library, by slug ('library')",

@@ -19,7 +19,7 @@ from django_q.tasks import async_task
 
 from analysis.choices import RunStatus
 from analysis.models import AnalysisRun
-from analysis.runners import (
+from analysis.runs.registry import (
     RunCancelled,
     RunInputError,
     RunResult,
@@ -100,7 +100,7 @@ class RunMonitor:
 
     Called as ``monitor(percent, message)`` it is the runner's progress callback (it raises
     ``RunCancelled`` once the run is no longer running). ``check()`` is the cheap cancellation
-    checkpoint handed to long engine loops (``analysis.runners.checkpoint``): it reads the
+    checkpoint handed to long engine loops (``analysis.runs.registry.checkpoint``): it reads the
     status at most every ``RUN_CANCEL_POLL_SECONDS``, so a loop may call it every iteration.
     Used as a context manager it also beats the heartbeat from a thread every
     ``RUN_HEARTBEAT_SECONDS``, so a step that reports nothing for long is not reaped. Inside

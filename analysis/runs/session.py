@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from analysis.models import AnalysisRun
-from analysis.selectors import run_list_visible
+from analysis.runs.selectors import run_list_visible
 
 SESSION_KEY = "my_runs"
 REMEMBERED = 100

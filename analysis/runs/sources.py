@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis.choices import RunKind, RunStatus
 from analysis.models import AnalysisRun
-from analysis.runners import RunInputError
+from analysis.runs.registry import RunInputError
 from signatures.io import library_open
 from signatures.models import Gene, Signature
 
@@ -27,9 +27,9 @@ SOURCE_KEYS = ("signature", "run", "query")
 
 def validate_source(source) -> dict:
     """The source, checked against what the current submitter may read
-    (``analysis.visibility``): a signature of a library they may not see and a run they may
+    (``analysis.runs.visibility``): a signature of a library they may not see and a run they may
     not see are refused in the same words as ones that do not exist."""
-    from analysis.visibility import visible_run, visible_signatures
+    from analysis.runs.visibility import visible_run, visible_signatures
 
     if not isinstance(source, dict) or sum(k in source for k in SOURCE_KEYS) != 1:
         raise RunInputError(
@@ -79,7 +79,7 @@ def library_signature_table(accession: str) -> pd.DataFrame:
 
 
 def run_signature_table(run_id: int) -> pd.DataFrame:
-    from analysis.selectors import run_table
+    from analysis.runs.selectors import run_table
 
     run = AnalysisRun.objects.get(pk=run_id)
     table = run_table(run=run, name="signature")
@@ -101,8 +101,8 @@ def signature_table(source: dict) -> pd.DataFrame:
         return library_signature_table(source["signature"])
     if "run" in source:
         return run_signature_table(int(source["run"]))
-    from analysis.connectivity_service import resolve_genes
     from analysis.engine.connectivity import QueryError, parse_query
+    from signatures.selectors import resolve_genes
 
     try:
         parsed = parse_query(source["query"], resolve=resolve_genes)

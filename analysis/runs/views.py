@@ -1,20 +1,22 @@
-"""HTML pages of analyses: run page with live progress, tables and downloads."""
+"""HTML pages of analysis runs: the run page with live progress, the user's runs, cancel and
+run again, and result-table downloads in every format."""
 
 import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from analysis.models import AnalysisRun
-from analysis.runners import RunInputError
-from analysis.selectors import run_summary, run_table, run_table_names
-from analysis.services import analysis_cancel, analysis_rerun
-from analysis.session import remember_run, runs_visible_to, session_runs
-from analysis.visibility import parse_run_id, run_can_edit, viewer_of
+from analysis.runs.downloads import FORMATS, table_download
+from analysis.runs.registry import RunInputError
+from analysis.runs.selectors import run_summary, run_table, run_table_names
+from analysis.runs.services import analysis_cancel, analysis_rerun
+from analysis.runs.session import remember_run, runs_visible_to, session_runs
+from analysis.runs.visibility import parse_run_id, run_can_edit, viewer_of
 from ilincs_site.throttling import throttle_posts
 
 PREVIEW_ROWS = 200
@@ -53,7 +55,7 @@ def run_detail(request, run_id: int):
                 "rows": frame.head(PREVIEW_ROWS).itertuples(index=False),
             }
         )
-    from analysis.pages import run_figures  # plots are optional per kind
+    from analysis.runs.pages import run_figures  # plots are optional per kind
 
     context = {
         "run": run,
@@ -108,3 +110,21 @@ def run_again(request, run_id: int):
         return redirect("analysis:run-detail", run_id=run.pk)
     remember_run(request, new)
     return redirect("analysis:run-detail", run_id=new.pk)
+
+
+def run_table_file(request, run_id: int, name: str, fmt: str):
+    """A result table as TSV, CSV, Excel or (signatures) GCT."""
+    run = _visible_run(request, run_id)
+    if fmt not in FORMATS:
+        raise Http404("no such format")
+    try:
+        frame = run_table(run=run, name=name)
+    except KeyError:
+        raise Http404(f"no table {name!r}") from None
+    try:
+        file = table_download(frame, fmt=fmt, stem=f"run{run.pk}_{name}")
+    except ValueError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    return response

@@ -1,16 +1,16 @@
 """The one visibility rule of analyses: what a viewer may read, and which runs they may change.
 
-A *viewer* (``analysis.runners.Submitter``) is a user (or nobody) plus the runs of their
+A *viewer* (``analysis.runs.registry.Submitter``) is a user (or nobody) plus the runs of their
 browser session. What a viewer may read is decided by each app's selector, and nowhere else:
 
 - datasets: ``catalog.selectors.dataset_list`` (published ones, the owner's, all for staff);
 - libraries and their signatures: ``signatures.selectors.library_list`` / ``signature_list``
   (published ones, all for staff);
-- runs: ``analysis.selectors.run_list_visible`` (public ones, the owner's, the session's, all
+- runs: ``analysis.runs.selectors.run_list_visible`` (public ones, the owner's, the session's, all
   for staff).
 
 Run validators read the catalogue through the ``visible_*`` functions below, which use the
-submitter that ``analysis.runners.validate_params`` sets; pages and the API build a viewer
+submitter that ``analysis.runs.registry.validate_params`` sets; pages and the API build a viewer
 from the request (``viewer_of``). Outside validation the viewer is nobody in particular, who
 sees published objects only. A run is changed (cancelled, run again) only by its owner, by the
 browser session that submitted it anonymously, or by staff (``run_can_edit``).
@@ -21,8 +21,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from analysis.models import AnalysisRun
-from analysis.runners import RunInputError, Submitter, current_submitter, submitting_as
-from analysis.selectors import run_list_visible
+from analysis.runs.registry import RunInputError, Submitter, current_submitter, submitting_as
+from analysis.runs.selectors import run_list_visible
 from catalog.models import Dataset
 from catalog.selectors import dataset_list
 from signatures.models import Signature, SignatureLibrary
@@ -44,7 +44,7 @@ __all__ = [
 
 def viewer_of(request) -> Submitter:
     """The viewer a request stands for: its user and its browser session's runs."""
-    from analysis.session import session_runs
+    from analysis.runs.session import session_runs
 
     return Submitter(user=request.user, session_runs=tuple(session_runs(request)))
 

@@ -2,7 +2,7 @@
 
 ``{% load interpret %}{% signature_interpretation signature %}`` (and ``gene_…``,
 ``perturbagen_…``): ``signatures`` may not import ``analysis``, so its templates pull these
-sections in. Each tag calls selectors in ``analysis.interpret`` and renders one template.
+sections in. Each tag calls selectors in ``analysis.interpret.selectors`` and renders one template.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from __future__ import annotations
 import pandas as pd
 from django import template
 
-from analysis import interpret, plots
-from analysis.runners import RunInputError
-from analysis.views_interpret import bokeh_context
+from analysis import plots
+from analysis.interpret import selectors as interpret
+from analysis.interpret.views import bokeh_context
+from analysis.runs.registry import RunInputError
 from catalog.selectors import dataset_list
 from signatures.io import LibraryCorrupt
 from signatures.models import Signature
@@ -30,7 +31,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def _connections(signature: Signature) -> dict | None:
-    from analysis.connectivity_service import signature_connections
+    from analysis.connectivity.services import signature_connections
 
     try:
         found = signature_connections(signature=signature, k=20)

@@ -4,8 +4,8 @@ import pandas as pd
 from django import template
 from django.urls import NoReverseMatch, reverse
 
-from analysis.downloads import is_signature_table
-from analysis.forms import METRIC_LABELS
+from analysis.connectivity.forms import METRIC_LABELS
+from analysis.runs.downloads import is_signature_table
 from signatures.models import SignatureLibrary
 
 register = template.Library()

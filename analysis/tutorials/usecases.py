@@ -3,7 +3,7 @@
 Each use case is a list of steps. A step either sends the user to a portal page (the dataset's
 "Build a signature" form, a signature page) or, when it follows from an earlier run, submits
 one run kind with parameters derived from that run (``step_params``). The tutorial pages
-(``analysis.views_tutorials``), docs/tutorials/*.md and the acceptance tests in
+(``analysis.tutorials.views``), docs/tutorials/*.md and the acceptance tests in
 tests/usecases share these definitions, so the tutorial text, the clicks and the numbers
 checked are the same analysis.
 """
@@ -17,8 +17,8 @@ import pandas as pd
 from django.conf import settings
 
 from analysis.models import AnalysisRun
-from analysis.runners import RunInputError
-from analysis.selectors import run_table
+from analysis.runs.registry import RunInputError
+from analysis.runs.selectors import run_table
 from signatures.models import Perturbagen, Signature
 
 REFERENCE_DIR = Path(settings.BASE_DIR) / "fixtures" / "ilincs_reference_outputs"

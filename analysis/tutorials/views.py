@@ -1,4 +1,4 @@
-"""Tutorial pages: the iLINCS paper's use cases as guided clicks (see ``analysis.usecases``)."""
+"""Tutorial pages: the iLINCS paper's use cases as guided clicks (see ``analysis.tutorials.usecases``)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from analysis import plots, usecases
-from analysis.runners import RunInputError
-from analysis.selectors import run_table
-from analysis.services import analysis_submit
-from analysis.session import remember_run, runs_visible_to, session_runs
-from analysis.views_interpret import bokeh_context
+from analysis import plots
+from analysis.interpret.views import bokeh_context
+from analysis.runs.registry import RunInputError
+from analysis.runs.selectors import run_table
+from analysis.runs.services import analysis_submit
+from analysis.runs.session import remember_run, runs_visible_to, session_runs
+from analysis.tutorials import usecases
 from ilincs_site.throttling import throttle_posts
 
 

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.analysis import interpret_data
+from tests.analysis.interpret import data as interpret_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

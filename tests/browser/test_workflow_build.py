@@ -4,8 +4,8 @@ signature, see the volcano and heatmap, then query a library with it in one clic
 import pytest
 
 from analysis.models import AnalysisRun
-from tests.analysis.test_workflow_build import make_ace2_dataset
-from tests.analysis.test_workflow_query import make_query_library
+from tests.analysis.build.test_workflow_build import make_ace2_dataset
+from tests.analysis.connectivity.test_workflow_query import make_query_library
 from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -4,7 +4,7 @@ query and read the ranked connections, the perturbagen view and the Bokeh bar ch
 import pytest
 
 from analysis.models import AnalysisRun
-from tests.analysis.test_workflow_query import ILINCS_FULL, make_query_library
+from tests.analysis.connectivity.test_workflow_query import ILINCS_FULL, make_query_library
 from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -59,7 +59,7 @@ def test_a_worker_process_runs_a_submitted_analysis_to_completion(tmp_path, brok
         env.pop("REDIS_URL", None)
     _manage(env, "migrate", "--noinput")
     submit = (
-        "from analysis.services import analysis_submit;"
+        "from analysis.runs.services import analysis_submit;"
         "print(analysis_submit(user=None, kind='reliability_slow', params={'steps': 3}).pk)"
     )
     run_id = int(_manage(env, "shell", "-c", submit).strip().splitlines()[-1])
@@ -103,7 +103,7 @@ def test_a_run_submitted_with_redis_unreachable_is_failed_at_once_not_left_queue
     }
     _manage(env, "migrate", "--noinput")
     submit = (
-        "from analysis.services import RunQueueUnavailable, analysis_submit\n"
+        "from analysis.runs.services import RunQueueUnavailable, analysis_submit\n"
         "try:\n"
         "    analysis_submit(user=None, kind='reliability_slow', params={'steps': 3})\n"
         "except RunQueueUnavailable as exc:\n"
@@ -132,7 +132,7 @@ def test_a_cancelled_run_frees_the_only_worker_within_seconds(tmp_path):
     env.pop("REDIS_URL", None)
     _manage(env, "migrate", "--noinput")
     submit = (
-        "from analysis.services import analysis_submit;"
+        "from analysis.runs.services import analysis_submit;"
         "print(analysis_submit(user=None, kind='reliability_slow', params={'compute_seconds': 300}).pk,"
         " analysis_submit(user=None, kind='reliability_slow', params={'steps': 1}).pk)"
     )

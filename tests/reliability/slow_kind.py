@@ -11,7 +11,7 @@ import time
 
 from django.apps import AppConfig
 
-from analysis.runners import RunResult, checkpoint
+from analysis.runs.registry import RunResult, checkpoint
 
 KIND = "reliability_slow"
 
@@ -39,6 +39,6 @@ class SlowKindConfig(AppConfig):
     label = "reliability_slow_kind"
 
     def ready(self):
-        from analysis.runners import register
+        from analysis.runs.registry import register
 
         register(KIND)(run_slowly)

@@ -417,7 +417,7 @@ def test_an_unexpected_api_failure_is_a_json_500(client, world, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("analysis.api.connectivity.connectivity_query", broken)
+    monkeypatch.setattr("analysis.connectivity.api.views.connectivity_query", broken)
     client.raise_request_exception = False
     body = _query(genes=GENES, logFC=[1.0] * 20)
     response = client.post("/api/v1/connectivity/", body, content_type="application/json")

@@ -73,7 +73,7 @@ def test_a_worker_killed_mid_run_leaves_the_run_failed_after_the_reaper_and_no_r
     )
     try:
         submit = (
-            "from analysis.services import analysis_submit;"
+            "from analysis.runs.services import analysis_submit;"
             "print(analysis_submit(user=None, kind='reliability_slow', params={'steps': 600}).pk)"
         )
         run_id = int(_manage(env, "shell", "-c", submit).strip().splitlines()[-1])
@@ -262,7 +262,7 @@ def test_a_query_after_a_mapped_file_was_truncated_gets_the_clear_503(world, cli
 def test_a_run_on_a_library_truncated_after_mapping_fails_with_the_store_message(world):
     from django.test import TestCase
 
-    from analysis.services import analysis_submit
+    from analysis.runs.services import analysis_submit
 
     assert np.asarray(io.library_open(slug="public-lib").layouts["y"]).sum() is not None
     with (_version_dir("public-lib") / "yq.npy").open("r+b") as fh:
@@ -383,7 +383,7 @@ DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 @pytest.fixture
 def slow_kind(monkeypatch):
-    from analysis import runners
+    from analysis.runs import registry as runners
     from tests.reliability.slow_kind import KIND, run_slowly
 
     monkeypatch.setitem(runners._RUNNERS, KIND, run_slowly)
@@ -483,7 +483,7 @@ def _execute_in_thread(run_id: int, monkeypatch) -> tuple:
     """analysis_execute in a worker thread; returns the thread and a dict it fills."""
     import threading
 
-    from analysis import services
+    from analysis.runs import services
 
     out: dict = {"running": threading.Event()}
 
@@ -520,7 +520,7 @@ def _retried(statement):
 
 def _cancel_and_time(run_id: int, thread, out: dict) -> float:
     from analysis.models import AnalysisRun
-    from analysis.services import analysis_cancel
+    from analysis.runs.services import analysis_cancel
 
     cancelled_at = time.monotonic()
     _retried(lambda: analysis_cancel(run=AnalysisRun.objects.get(pk=run_id)))
@@ -548,8 +548,8 @@ def test_a_cancel_stops_a_computation_that_reports_no_progress_within_two_second
 @pytest.mark.django_db(transaction=True)
 def test_a_cancel_stops_a_long_gsea_within_two_seconds(django_user_model, monkeypatch):
     from analysis.models import AnalysisRun
-    from analysis.services import analysis_submit
-    from tests.analysis import interpret_data
+    from analysis.runs.services import analysis_submit
+    from tests.analysis.interpret import data as interpret_data
 
     interpret_data.load_genes()
     interpret_data.load_genesets("hallmark", "kegg-2016")
@@ -558,7 +558,7 @@ def test_a_cancel_stops_a_long_gsea_within_two_seconds(django_user_model, monkey
     query = {"genes": symbols, "logFC": rng.standard_normal(len(symbols)).round(4).tolist()}
     params = {"source": {"query": query}, "genesets": ["kegg-2016", "hallmark"], "n_perm": 10000}
     with pytest.MonkeyPatch.context() as patch:  # queue it, but let this test's thread run it
-        patch.setattr("analysis.services._enqueue", lambda **kw: None)
+        patch.setattr("analysis.runs.services._enqueue", lambda **kw: None)
         user = django_user_model.objects.create_user("gsea-user", password="pw-gsea-12345")
         run = analysis_submit(user=user, kind="gsea", params=params)
     thread, out = _execute_in_thread(run.pk, monkeypatch)
@@ -572,7 +572,7 @@ def test_a_cancel_stops_a_long_gsea_within_two_seconds(django_user_model, monkey
 @pytest.mark.django_db(transaction=True)
 def test_heartbeats_keep_coming_during_a_long_silent_step(world, slow_kind, settings, monkeypatch):
     from analysis.models import AnalysisRun
-    from analysis.services import runs_reap_stale
+    from analysis.runs.services import runs_reap_stale
 
     settings.RUN_HEARTBEAT_SECONDS = 0.2
     run = AnalysisRun.objects.create(kind=slow_kind, params={"silent_seconds": 3})

@@ -180,8 +180,8 @@ def test_a_throttled_client_is_told_when_to_retry_and_is_served_again_then(
 def test_a_launch_that_starts_nothing_goes_back_only_to_a_page_of_this_site(
     world, client, monkeypatch, referer, expected
 ):
-    from analysis import views_interpret
-    from analysis.runners import RunInputError
+    from analysis.interpret import views as views_interpret
+    from analysis.runs.registry import RunInputError
 
     def refuse(**kwargs):
         raise RunInputError("no gene-set library")

@@ -4,8 +4,8 @@ their signatures, and private datasets are refused at submission, before any row
 import pytest
 
 from analysis.models import AnalysisRun
-from analysis.runners import RunInputError
-from analysis.services import analysis_submit
+from analysis.runs.registry import RunInputError
+from analysis.runs.services import analysis_submit
 
 pytestmark = pytest.mark.django_db
 

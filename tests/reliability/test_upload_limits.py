@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from analysis.uploads import CHUNK_BYTES, UploadError, parse_upload
+from analysis.connectivity.uploads import CHUNK_BYTES, UploadError, parse_upload
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from django.test import Client
 
 from analysis.choices import RunKind, RunStatus
 from analysis.models import AnalysisRun
-from analysis.runners import READS, RunInputError, reads_of, registered_kinds
-from analysis.services import analysis_submit
+from analysis.runs.registry import READS, RunInputError, reads_of, registered_kinds
+from analysis.runs.services import analysis_submit
 from catalog.models import Sample
 from ilincs_site.permissions import Role
 from signatures.models import GeneSet, GeneSetLibrary

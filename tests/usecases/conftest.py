@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from analysis.models import AnalysisRun
-from analysis.selectors import run_table
-from analysis.services import analysis_execute, analysis_submit
+from analysis.runs.selectors import run_table
+from analysis.runs.services import analysis_execute, analysis_submit
 from tests.conftest import FIXTURES
 
 STEPS = ["collections", "genes", "genesets", "datasets", "libraries", "usecase-libraries"]

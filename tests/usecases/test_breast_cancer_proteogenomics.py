@@ -7,7 +7,7 @@ useCase2_t03/t04 for proteins, t08 for RNA-seq) and the paper's Fig. 5.
 import pytest
 from scipy import stats
 
-from analysis import usecases
+from analysis.tutorials import usecases
 from tests.usecases.conftest import submit, table
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ known interferon response of infected A549-ACE2 cells (Blanco-Melo et al. 2020, 
 
 import pytest
 
-from analysis import usecases
+from analysis.tutorials import usecases
 from tests.usecases.conftest import submit, table
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ import gzip
 import pandas as pd
 import pytest
 
-from analysis import usecases
+from analysis.tutorials import usecases
 from tests.conftest import FIXTURES
 from tests.usecases.conftest import submit, table
 

@@ -10,7 +10,7 @@ from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analysis.connectivity_service import (
+from analysis.connectivity.services import (
     ConnectionsNotComputed,
     connectivity_query,
     public_library,

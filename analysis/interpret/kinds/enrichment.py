@@ -1,6 +1,6 @@
 """Run kinds ``enrichment`` (over-representation) and ``gsea`` (preranked GSEA).
 
-enrichment params: ``source`` (see ``analysis.signature_sources``) or ``genes`` (a list of
+enrichment params: ``source`` (see ``analysis.runs.sources``) or ``genes`` (a list of
 symbols or Entrez ids); ``genesets`` (gene-set library slugs, default every installed one);
 ``n_top`` (100: top up and top down genes of a signature); ``rank_by`` ("auto": signed
 significance when the signature has p-values, else logFC; or "logFC"/"significance");
@@ -18,9 +18,14 @@ import pandas as pd
 
 from analysis.choices import RunKind
 from analysis.engine.enrichment import gsea_preranked, ora, ora_signature
-from analysis.interpret import gene_sets, scores_by_symbol, symbols, validate_geneset_slugs
-from analysis.runners import ProgressFn, RunInputError, RunResult, checkpoint, register
-from analysis.signature_sources import signature_table, validate_source
+from analysis.interpret.selectors import (
+    gene_sets,
+    scores_by_symbol,
+    symbols,
+    validate_geneset_slugs,
+)
+from analysis.runs.registry import ProgressFn, RunInputError, RunResult, checkpoint, register
+from analysis.runs.sources import signature_table, validate_source
 
 RANK_BY = ("auto", "logFC", "significance")
 CURVES = 6  # GSEA running sums kept for the plots: the best 3 up and 3 down sets

@@ -23,15 +23,15 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.choices import RunKind
-from analysis.connectivity_service import connectivity_query
+from analysis.connectivity.services import connectivity_query
 from analysis.engine.connectivity import METRICS, QueryError
 from analysis.engine.enrichment import ora
 from analysis.engine.moa import ANNOTATION_COLUMNS, brd_prefix, compound_annotation_enrichment
-from analysis.interpret import gene_sets, library_choice, validate_geneset_slugs
-from analysis.kinds.enrichment import _int
-from analysis.runners import ProgressFn, RunInputError, RunResult, register
-from analysis.signature_sources import signature_table, validate_source
-from analysis.visibility import visible_signatures
+from analysis.interpret.kinds.enrichment import _int
+from analysis.interpret.selectors import gene_sets, library_choice, validate_geneset_slugs
+from analysis.runs.registry import ProgressFn, RunInputError, RunResult, register
+from analysis.runs.sources import signature_table, validate_source
+from analysis.runs.visibility import visible_signatures
 from signatures.choices import LibraryKind
 from signatures.models import Perturbagen, Signature, SignatureLibrary
 

@@ -13,10 +13,10 @@ import pandas as pd
 
 from analysis.choices import RunKind
 from analysis.engine.explore import cluster, correlation_matrix, pca, tsne
-from analysis.interpret import signature_columns, symbols
-from analysis.kinds.enrichment import _int
-from analysis.runners import ProgressFn, RunInputError, RunResult, register
-from analysis.visibility import visible_signatures
+from analysis.interpret.kinds.enrichment import _int
+from analysis.interpret.selectors import signature_columns, symbols
+from analysis.runs.registry import ProgressFn, RunInputError, RunResult, register
+from analysis.runs.visibility import visible_signatures
 from signatures.models import Signature
 
 MAX_SIGNATURES = 200

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
+from analysis.build.services import METHODS, signature_from_tables
 from analysis.engine import tables
-from analysis.signature_build import METHODS, signature_from_tables
 from ilincs_site.cli import ScriptCommand, UsageError
 
 

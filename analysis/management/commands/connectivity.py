@@ -101,7 +101,7 @@ def _resolver():
         symbols = [i for i in ids if not i.isdigit()]
         if symbols:
             try:
-                from analysis.connectivity_service import resolve_genes
+                from signatures.selectors import resolve_genes
 
                 out.update(resolve_genes(symbols))
             except Exception:  # no database: symbols stay unknown and are reported

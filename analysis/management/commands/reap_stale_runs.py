@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from analysis.services import QUEUED_STALE_AFTER, runs_reap_stale
+from analysis.runs.services import QUEUED_STALE_AFTER, runs_reap_stale
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analysis.models import AnalysisRun
-from analysis.runners import registered_kinds
-from analysis.selectors import run_table_names
+from analysis.runs.registry import registered_kinds
+from analysis.runs.selectors import run_table_names
 
 
 class AnalysisSubmitSerializer(serializers.Serializer):

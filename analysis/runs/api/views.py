@@ -5,13 +5,13 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from analysis.api.serializers import AnalysisRunSerializer, AnalysisSubmitSerializer
-from analysis.downloads import tsv_file_neutralised
-from analysis.runners import RunInputError
-from analysis.selectors import run_table, run_table_names
-from analysis.services import analysis_cancel, analysis_rerun, analysis_submit
-from analysis.session import runs_visible_to, session_runs
-from analysis.visibility import run_can_edit, viewer_of
+from analysis.runs.api.serializers import AnalysisRunSerializer, AnalysisSubmitSerializer
+from analysis.runs.downloads import tsv_file_neutralised
+from analysis.runs.registry import RunInputError
+from analysis.runs.selectors import run_table, run_table_names
+from analysis.runs.services import analysis_cancel, analysis_rerun, analysis_submit
+from analysis.runs.session import runs_visible_to, session_runs
+from analysis.runs.visibility import run_can_edit, viewer_of
 
 
 class IsOwnerOrStaffForWrites(permissions.BasePermission):

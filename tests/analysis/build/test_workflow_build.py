@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from analysis.choices import RunStatus
-from analysis.runners import RunInputError
-from analysis.selectors import run_table
-from analysis.services import analysis_submit
+from analysis.runs.registry import RunInputError
+from analysis.runs.selectors import run_table
+from analysis.runs.services import analysis_submit
 from catalog import services as catalog_services
 from catalog.choices import DataType, Scale
 from catalog.importers import ExpressionMatrix, read_matrix_table, read_sample_table
@@ -131,7 +131,7 @@ def test_an_edger_signature_of_counts_runs_and_feeds_a_connectivity_query():
         "PValue",
         "FDR",
     ]
-    from analysis.signature_sources import signature_table
+    from analysis.runs.sources import signature_table
 
     source = signature_table({"run": run.pk})
     assert source.set_index("symbol").loc["IFIT1", "logFC"] > 2

@@ -4,7 +4,7 @@ resolution, the library look-up and the catalogue annotations of the returned ro
 import numpy as np
 import pytest
 
-from analysis.connectivity_service import _library_first, connectivity_query, public_library
+from analysis.connectivity.services import _library_first, connectivity_query, public_library
 from analysis.engine.connectivity import QueryError, parse_query
 from signatures import io
 from signatures.models import Gene, Perturbagen, Signature, SignatureLibrary

@@ -6,7 +6,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from analysis.uploads import (
+from analysis.connectivity.uploads import (
     MAX_XLSX_UNCOMPRESSED,
     UploadError,
     parse_upload,

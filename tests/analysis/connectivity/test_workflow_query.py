@@ -7,9 +7,9 @@ import pytest
 from analysis.choices import RunStatus
 from analysis.engine.connectivity import FullSignature, GeneList, connectivity, random_set
 from analysis.models import AnalysisRun
-from analysis.runners import RunInputError
-from analysis.selectors import run_table
-from analysis.services import analysis_submit
+from analysis.runs.registry import RunInputError
+from analysis.runs.selectors import run_table
+from analysis.runs.services import analysis_submit
 from signatures import io
 from signatures.models import Gene, Perturbagen, Signature, SignatureLibrary
 from tests.conftest import FIXTURES
@@ -67,7 +67,7 @@ def library():
 
 
 def upload_payload() -> dict:
-    from analysis.uploads import parse_upload
+    from analysis.connectivity.uploads import parse_upload
 
     return parse_upload(data=ILINCS_FULL.read_bytes(), filename="LINCSCP_100.tsv").payload
 

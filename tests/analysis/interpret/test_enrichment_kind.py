@@ -15,8 +15,8 @@ import pytest
 
 from analysis.choices import RunStatus
 from analysis.models import AnalysisRun
-from analysis.selectors import run_table
-from tests.analysis import interpret_data
+from analysis.runs.selectors import run_table
+from tests.analysis.interpret import data as interpret_data
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.django_db

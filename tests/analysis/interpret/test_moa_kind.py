@@ -14,11 +14,11 @@ from django.test import TestCase
 
 from analysis.choices import RunStatus
 from analysis.models import AnalysisRun
-from analysis.selectors import run_table
+from analysis.runs.selectors import run_table
 from signatures import io
 from signatures.models import Gene, Perturbagen, Signature, SignatureLibrary
-from tests.analysis import interpret_data
-from tests.analysis.test_enrichment_kind import FIG_2D
+from tests.analysis.interpret import data as interpret_data
+from tests.analysis.interpret.test_enrichment_kind import FIG_2D
 
 pytestmark = pytest.mark.django_db
 

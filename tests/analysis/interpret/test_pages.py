@@ -4,7 +4,7 @@ import pytest
 
 from analysis.choices import RunStatus
 from analysis.models import AnalysisRun
-from tests.analysis import interpret_data
+from tests.analysis.interpret import data as interpret_data
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from django.test import TestCase
 
 from analysis.choices import RunStatus
 from analysis.models import AnalysisRun
-from analysis.selectors import run_table
+from analysis.runs.selectors import run_table
 from signatures.io import library_open
-from tests.analysis import interpret_data
+from tests.analysis.interpret import data as interpret_data
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from analysis.choices import RunStatus
-from analysis.downloads import table_download
 from analysis.engine.tables import read_gct
 from analysis.models import AnalysisRun
+from analysis.runs.downloads import table_download
 
 HOSTILE = pd.DataFrame(
     {

@@ -8,11 +8,16 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from analysis import runners
 from analysis.choices import RunStatus
 from analysis.models import AnalysisRun
-from analysis.runners import RunInputError, RunResult
-from analysis.services import analysis_cancel, analysis_execute, analysis_submit, runs_reap_stale
+from analysis.runs import registry as runners
+from analysis.runs.registry import RunInputError, RunResult
+from analysis.runs.services import (
+    analysis_cancel,
+    analysis_execute,
+    analysis_submit,
+    runs_reap_stale,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -163,7 +168,7 @@ def test_an_anonymous_visitor_cannot_open_someone_elses_run_page(toy_kind, user,
 
 
 def test_the_run_page_shortens_long_parameter_lists():
-    from analysis.views import params_for_display
+    from analysis.runs.views import params_for_display
 
     shown = params_for_display({"source": {"query": {"genes": list(range(978))}}, "top": 5})
     assert '"… 978 values in all"' in shown and '"top": 5' in shown
