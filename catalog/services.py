@@ -13,6 +13,7 @@ from django.db import transaction
 
 from catalog import storage
 from catalog.choices import DataType, Scale
+from catalog.fields import fit
 from catalog.importers import NA_TOKENS, ExpressionMatrix, InputError, align_samples
 from catalog.models import CellLine, Collection, Dataset, Organism, Platform, Sample
 
@@ -97,8 +98,8 @@ def cell_lines_import(*, table: pd.DataFrame, organism: Organism | None) -> dict
         name = str(row["cell_id"]).strip()
         if name and name not in wanted:
             wanted[name] = {
-                "tissue": text(row, "cell_lineage")[:200],
-                "disease": text(row, "cell_histology")[:200],
+                "tissue": fit(CellLine, "tissue", text(row, "cell_lineage")),
+                "disease": fit(CellLine, "disease", text(row, "cell_histology")),
                 "description": text(row, "cell_type", "gender", "cell_source", "metastatic_site"),
             }
     existing = {c.name: c for c in CellLine.objects.all()}
