@@ -1,15 +1,16 @@
-"""Validators shared by the apps' services (the models' SlugFields use the same rule)."""
+"""Validators shared by the apps' services and APIs.
+
+The slug rule is Django's ``validate_slug`` (letters, digits, '-' or '_'), which the
+models' SlugFields already apply, so a slug accepted here is one the database accepts.
+"""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
+
+SLUG_RE = validate_slug.regex
 
 
 def is_slug(value: object) -> bool:
-    """Django's slug rule: letters, digits, '-' or '_' only, at least one."""
-    try:
-        validate_slug(str(value or ""))
-    except ValidationError:
-        return False
-    return True
+    """Whether ``value`` is a non-empty string of letters, digits, '-' or '_'."""
+    return isinstance(value, str) and SLUG_RE.match(value) is not None
