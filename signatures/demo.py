@@ -34,6 +34,7 @@ from catalog.importers import (
 from catalog.importers import read_table as read_any_table
 from signatures import importers, services
 from signatures.choices import GeneSpace, LibraryKind, ScoreKind
+from signatures.services.lincs import brd_prefix
 
 Log = Callable[[str], None]
 CURATOR = ("curator", "curator-demo")
@@ -349,9 +350,9 @@ def step_usecase_libraries(root: Path, log: Log) -> None:
     with the plate's compounds annotated (targets, MoA) even when ``perturbagens`` did not run."""
     for entry in catalogue(root)["usecase_libraries"]:
         path = root / entry["source"]["file"]
-        plate_ids = set(read_gct(path).col_meta["pert_id"].str[:13])
+        plate_ids = set(read_gct(path).col_meta["pert_id"].map(brd_prefix))
         pertinfo = importers.read_pertinfo(root / "lincs/lincscloud_pertinfo.tsv.gz")
-        pertinfo = pertinfo[pertinfo["pert_id"].str[:13].isin(plate_ids)]
+        pertinfo = pertinfo[pertinfo["pert_id"].map(brd_prefix).isin(plate_ids)]
         drug = root / "drug_annotations"
         services.perturbagens_import(
             pertinfo=pertinfo,

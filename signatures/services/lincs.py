@@ -40,6 +40,16 @@ UNITS = {"um": "µM", "µm": "µM", "μm": "µM", "nm": "nM", "mm": "mM", "h": "
 UNITS |= {"hours": "h", "hour": "h", "d": "d", "days": "d", "m": "min", "min": "min"}
 
 
+# A Broad id is BRD-<letter><8 digits>-<salt>-<batch>: its first 13 characters name the
+# compound whatever the salt or batch, so annotation tables and libraries join on them.
+BRD_PREFIX_LENGTH = 13
+
+
+def brd_prefix(pert_id: str) -> str:
+    """'BRD-K51313569-003-04-0' -> 'BRD-K51313569' (any other id unchanged but cut the same)."""
+    return pert_id[:BRD_PREFIX_LENGTH]
+
+
 def perturbagen_kind(pert_type: str) -> str:
     return PERT_TYPES.get(str(pert_type).strip(), PerturbagenKind.DISEASE)
 

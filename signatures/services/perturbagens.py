@@ -12,7 +12,7 @@ from catalog.importers import NA_TOKENS
 from signatures.choices import PerturbagenKind
 from signatures.models import Gene, Perturbagen
 from signatures.services._common import upsert
-from signatures.services.lincs import GENETIC, perturbagen_kind
+from signatures.services.lincs import GENETIC, brd_prefix, perturbagen_kind
 
 PERT_FIELDS = ["name", "kind", "target_gene_id", "pubchem_cid", "inchi_key", "smiles"]
 PERT_FIELDS += ["moa", "targets", "chembl_id", "drugbank_id", "clinical_phase"]
@@ -41,7 +41,7 @@ def _annotation_index(tables: Iterable[pd.DataFrame]) -> list[tuple[dict, dict]]
 
 def _annotate(values: dict, accession: str, name: str, indexes) -> None:
     for by_brd, by_name in indexes:
-        hit = by_brd.get(accession[:13]) if accession.startswith("BRD-") else None
+        hit = by_brd.get(brd_prefix(accession)) if accession.startswith("BRD-") else None
         hit = hit or by_name.get(name.lower())
         if not hit:
             continue
@@ -94,7 +94,7 @@ def _perturbagens_known(fields: dict[str, dict]) -> tuple[dict, dict]:
     """The stored perturbagens the signatures name: by pert_id (or its BRD prefix), by name."""
     ids = {f["pert_id"] for f in fields.values() if f["pert_id"]}
     by_id = {p.accession: p for p in Perturbagen.objects.filter(accession__in=ids)}
-    brd = {i[:13] for i in ids if i.startswith("BRD-") and i not in by_id}
+    brd = {brd_prefix(i) for i in ids if i.startswith("BRD-") and i not in by_id}
     for p in Perturbagen.objects.filter(accession__in=brd):
         by_id.setdefault(p.accession, p)
     names = {f["pert_iname"].lower() for f in fields.values() if f["pert_iname"]}
@@ -115,7 +115,7 @@ def perturbagens_for_signatures(*, fields: dict[str, dict]) -> dict[str, Perturb
     result, pending, missing = {}, {}, {}
     for sid, f in fields.items():
         pid, name = f["pert_id"], f["pert_iname"]
-        hit = by_id.get(pid) or by_id.get(pid[:13]) if pid else None
+        hit = by_id.get(pid) or by_id.get(brd_prefix(pid)) if pid else None
         hit = hit or (by_name.get(name.lower()) if name and not pid else None)
         if hit is not None:
             result[sid] = hit

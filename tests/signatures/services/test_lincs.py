@@ -4,7 +4,12 @@ import pytest
 
 from signatures.choices import PerturbagenKind
 from signatures.models import Signature
-from signatures.services.lincs import parse_amount, perturbagen_kind, signature_fields
+from signatures.services.lincs import (
+    brd_prefix,
+    parse_amount,
+    perturbagen_kind,
+    signature_fields,
+)
 
 
 @pytest.mark.parametrize(
@@ -47,3 +52,9 @@ def test_long_texts_are_cut_to_the_signature_columns():
     )
     assert len(fields["treatment_description"]) == limit
     assert len(fields["dose_unit"]) == Signature._meta.get_field("dose_unit").max_length
+
+
+def test_a_broad_id_names_its_compound_by_its_first_13_characters():
+    # MANIFEST: palbociclib is BRD-K51313569 in the Repurposing Hub, with salt/batch suffixes
+    assert brd_prefix("BRD-K51313569-003-04-0") == "BRD-K51313569"
+    assert brd_prefix("CGS001-2475") == "CGS001-2475"
