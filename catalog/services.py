@@ -13,6 +13,7 @@ from django.db import transaction
 
 from catalog import storage
 from catalog.choices import DataType, Scale
+from catalog.fields import fit, max_length
 from catalog.importers import NA_TOKENS, ExpressionMatrix, InputError, align_samples
 from catalog.models import CellLine, Collection, Dataset, Organism, Platform, Sample
 
@@ -21,7 +22,8 @@ KNOWN_ORGANISMS = {
     10090: ("Mus musculus", "mouse"),
     10116: ("Rattus norvegicus", "rat"),
 }
-ACCESSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,59}$")
+ACCESSION_MAX = max_length(Dataset, "accession")
+ACCESSION_RE = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_.\-]{{0,{ACCESSION_MAX - 1}}}$")
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,8 @@ def cell_lines_import(*, table: pd.DataFrame, organism: Organism | None) -> dict
         name = str(row["cell_id"]).strip()
         if name and name not in wanted:
             wanted[name] = {
-                "tissue": text(row, "cell_lineage")[:200],
-                "disease": text(row, "cell_histology")[:200],
+                "tissue": fit(CellLine, "tissue", text(row, "cell_lineage")),
+                "disease": fit(CellLine, "disease", text(row, "cell_histology")),
                 "description": text(row, "cell_type", "gender", "cell_source", "metastatic_site"),
             }
     existing = {c.name: c for c in CellLine.objects.all()}
@@ -139,7 +141,8 @@ def _checksum(matrix: pd.DataFrame, metadata: list[dict], fields: dict) -> str:
 def _validate_dataset_fields(*, accession: str, title: str, data_type: str, scale: str) -> None:
     if not ACCESSION_RE.match(accession or ""):
         raise InputError(
-            f"invalid accession {accession!r}: use letters, digits, '.', '_' or '-' (max 60)"
+            f"invalid accession {accession!r}: use letters, digits, '.', '_' or '-' "
+            f"(max {ACCESSION_MAX})"
         )
     if not title.strip():
         raise InputError("a dataset needs a title")
@@ -176,8 +179,9 @@ def dataset_import(
     values = matrix.values
     if values.shape[0] == 0 or values.shape[1] == 0:
         raise InputError(f"{accession}: the matrix has no rows or no samples")
-    if max(len(str(s)) for s in values.columns) > 200:
-        raise InputError(f"{accession}: sample ids must be at most 200 characters")
+    longest = max_length(Sample, "name")
+    if max(len(str(s)) for s in values.columns) > longest:
+        raise InputError(f"{accession}: sample ids must be at most {longest} characters")
     metadata = _sample_metadata(align_samples(matrix, samples))
     fields = {
         "title": title,

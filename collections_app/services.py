@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from catalog.fields import fit
 from catalog.models import Dataset
 from collections_app.models import UserCollection, _share_token
 from signatures.models import Signature
@@ -19,7 +20,9 @@ def collection_create(*, owner, name: str, description: str = "") -> UserCollect
         raise CollectionError("a collection needs a name")
     if UserCollection.objects.filter(owner=owner, name=name).exists():
         raise CollectionError(f"you already have a collection named {name!r}")
-    return UserCollection.objects.create(owner=owner, name=name[:200], description=description)
+    return UserCollection.objects.create(
+        owner=owner, name=fit(UserCollection, "name", name), description=description
+    )
 
 
 @transaction.atomic

@@ -1,11 +1,15 @@
 """The demo catalogue, built from the real public data in ``fixtures/`` (see its MANIFEST.md).
 
-``demo_load`` runs named steps in order; each is idempotent, so a second run reports
-"unchanged" everywhere and writes nothing.
+What to load (collections, gene-set files, datasets, libraries and their texts) is data, in
+``fixtures/demo/catalogue.json``; this module holds only the recipes that read and derive
+the matrices. ``demo_load`` runs named steps in order; each is idempotent, so a second run
+reports "unchanged" everywhere and writes nothing.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -30,70 +34,18 @@ from catalog.importers import (
 from catalog.importers import read_table as read_any_table
 from signatures import importers, services
 from signatures.choices import GeneSpace, LibraryKind, ScoreKind
+from signatures.services.lincs import brd_prefix
 
 Log = Callable[[str], None]
 CURATOR = ("curator", "curator-demo")
 CURATOR_APPS = ("catalog", "signatures", "collections_app")
 
-COLLECTIONS = [
-    (
-        "lincs",
-        "LINCS",
-        "NIH LINCS L1000 and P100 data: the level-3 A375 plate of the LINCS Joint Project, "
-        "level-5 MODZ consensus signatures, shRNA knock-down profiles and the signatureSearch "
-        "SKB compound set. Signatures are z-scores over the 978 landmark genes unless noted.",
-    ),
-    (
-        "tcga",
-        "TCGA",
-        "The Cancer Genome Atlas breast invasive carcinoma (BRCA): RPPA protein abundance and "
-        "mRNA expression of 150 tumours with PAM50 subtypes (Luminal A, Basal-like, "
-        "HER2-enriched), as prepared for the mixOmics DIABLO study.",
-    ),
-    (
-        "geo",
-        "GEO / GDS",
-        "Curated Gene Expression Omnibus series and datasets, with sample annotations "
-        "(characteristics) ready for group comparisons.",
-    ),
-    (
-        "cancer",
-        "Cancer",
-        "Tumour and leukaemia expression profiles for class comparison, e.g. the Golub/GSEA "
-        "acute lymphoblastic vs acute myeloid leukaemia arrays (HG-U95Av2).",
-    ),
-    (
-        "toxicogenomics",
-        "Toxicogenomics",
-        "Dose and time-course responses of animal tissues to toxicants: the rat liver "
-        "acetaminophen study of Bushel et al. 2007 (4 doses × 4 time points, with clinical "
-        "chemistry).",
-    ),
-    (
-        "proteomics",
-        "RPPA / proteomics",
-        "Protein-level data: LINCS P100 targeted phosphoproteomics (MCF7, 3 h, 31 "
-        "perturbagens) and the signatures derived from it.",
-    ),
-    (
-        "grein",
-        "GREIN-style RNA-seq",
-        "Uniformly processed RNA-seq raw counts from GEO series, as served by GREIN: count "
-        "matrices with sample annotations, analysed with edgeR/limma-voom.",
-    ),
-    (
-        "reference",
-        "Reference",
-        "Reference signatures published with iLINCS (LINCSCP_* chemical perturbation "
-        "signatures connected to diclofenac LINCSCP_100), used to check connectivity results.",
-    ),
-    (
-        "covid19",
-        "COVID-19",
-        "SARS-CoV-2 infection studies: Blanco-Melo et al. 2020 (GSE147507) A549-ACE2 cells "
-        "infected vs mock, for signatures to query against LINCS.",
-    ),
-]
+CATALOGUE = "demo/catalogue.json"
+
+
+def catalogue(root: Path) -> dict:
+    """The demo's metadata (``fixtures/demo/catalogue.json``); paths in it are under root."""
+    return json.loads((Path(root) / CATALOGUE).read_text(encoding="utf-8"))
 
 
 def _log_report(log: Log, what: str, report) -> None:
@@ -101,11 +53,10 @@ def _log_report(log: Log, what: str, report) -> None:
 
 
 def step_collections(root: Path, log: Log) -> None:
-    for order, (slug, name, description) in enumerate(COLLECTIONS, start=1):
-        catalog_services.collection_ensure(
-            slug=slug, name=name, description=description, order=order * 10
-        )
-    log(f"collections: {len(COLLECTIONS)} ensured")
+    collections = catalogue(root)["collections"]
+    for order, fields in enumerate(collections, start=1):
+        catalog_services.collection_ensure(**fields, order=order * 10)
+    log(f"collections: {len(collections)} ensured")
 
 
 def step_curators(root: Path, log: Log) -> None:
@@ -180,48 +131,28 @@ def step_perturbagens(root: Path, log: Log) -> None:
     log("perturbagens: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
-GENESETS = [
-    ("hallmark", "MSigDB Hallmark (v7.0)", "msigdb_h.all.v7.0.symbols.gmt"),
-    ("kegg-msigdb", "MSigDB C2 KEGG (v7.5.1)", "msigdb_c2.cp.kegg.v7.5.1.symbols.gmt"),
-    ("kegg-2016", "Enrichr KEGG 2016", "enrichr_KEGG_2016.gmt"),
-    ("reactome", "Reactome pathways (2021)", "reactome_ReactomePathways_human_2021.gmt.gz"),
-    (
-        "go-bp-2021",
-        "GO Biological Process 2021 (Enrichr)",
-        "enrichr_GO_Biological_Process_2021.gmt.gz",
-    ),
-]
-
-
 def step_genesets(root: Path, log: Log) -> None:
-    for slug, name, filename in GENESETS:
+    for gmt in catalogue(root)["genesets"]:
         report = services.geneset_library_import(
-            slug=slug,
-            name=name,
-            sets=importers.read_gmt(root / "genesets" / filename),
-            provenance=f"fixtures/genesets/{filename}",
+            slug=gmt["slug"],
+            name=gmt["name"],
+            sets=importers.read_gmt(root / gmt["file"]),
+            provenance=f"fixtures/{gmt['file']}",
         )
         _log_report(log, "gene-set library", report)
 
 
-def _dataset(log: Log, *, collection: str, matrix: ExpressionMatrix, **fields) -> None:
-    report = catalog_services.dataset_import(
-        collection=catalog_services.collection_ensure(slug=collection), matrix=matrix, **fields
-    )
-    _log_report(log, "dataset", report)
-
-
-def _samples_matrix(path: Path) -> ExpressionMatrix:
-    """A samples × features table with a subtype column (TCGA BRCA files) as a matrix."""
+def _samples_matrix(path: Path, *, labels: str, name: str) -> ExpressionMatrix:
+    """A samples × features table with a label column (TCGA BRCA files) as a matrix."""
     raw = read_any_table(path)
     samples = pd.Index(raw.iloc[:, 0].str.strip(), name="sample")
     values = to_numeric(
-        raw.drop(columns=[raw.columns[0], "subtype"]).set_index(samples), name=path.name
+        raw.drop(columns=[raw.columns[0], labels]).set_index(samples), name=path.name
     )
-    labels = pd.DataFrame({"pam50_subtype": raw["subtype"].to_numpy()}, index=samples)
+    labelled = pd.DataFrame({name: raw[labels].to_numpy()}, index=samples)
     values = values.T
     values.index.name = "feature"
-    return ExpressionMatrix(values, pd.DataFrame(index=values.index), labels)
+    return ExpressionMatrix(values, pd.DataFrame(index=values.index), labelled)
 
 
 def _by_entrez(gct: ExpressionMatrix) -> ExpressionMatrix:
@@ -249,165 +180,55 @@ def _collapsed_to_genes(matrix: ExpressionMatrix, chip: Path) -> ExpressionMatri
     return ExpressionMatrix(values, pd.DataFrame(index=values.index), matrix.col_meta)
 
 
-def step_datasets(root: Path, log: Log) -> None:
-    human = catalog_services.organism_ensure(name_or_taxon="9606")
-    rat = catalog_services.organism_ensure(name_or_taxon="10116")
-    platform = catalog_services.platform_ensure
-    expr = root / "expression"
-
-    leukemia = read_gct(expr / "Leukemia_hgu95av2_ALL_vs_AML_n48.gct.gz")
-    cls = (expr / "Leukemia_ALL_vs_AML_n48.cls").read_text().split("\n")[2].split()
-    labels = pd.DataFrame({"disease": cls}, index=leukemia.values.columns)
-    _dataset(
-        log,
-        collection="cancer",
-        accession="GOLUB_ALL_AML",
-        title="Acute lymphoblastic vs acute myeloid leukaemia (Golub/GSEA 'Leukemia', HG-U95Av2)",
-        matrix=leukemia,
-        samples=labels,
-        organism=human,
-        platform=platform(accession="GPL8300", title="Affymetrix HG-U95Av2", technology="array"),
-        data_type=DataType.MICROARRAY,
-        scale=Scale.LINEAR,
-        feature_kind="probe",
-        description="24 ALL and 24 AML bone-marrow samples; MAS5-like signal (can be negative).",
-        provenance="fixtures/expression/Leukemia_hgu95av2_ALL_vs_AML_n48.gct.gz (GSEApy)",
-    )
-    genes = _collapsed_to_genes(
-        ExpressionMatrix(leukemia.values, leukemia.row_meta, labels),
-        expr / "Human_AFFY_HG_U95_MSigDB_7_0_final.chip.gz",
-    )
-    _dataset(
-        log,
-        collection="cancer",
-        accession="GOLUB_ALL_AML_GENES",
-        title="Acute lymphoblastic vs acute myeloid leukaemia, gene level (log2, collapsed)",
-        matrix=genes,
-        samples=labels,
-        organism=human,
-        platform=platform(accession="GPL8300", title="Affymetrix HG-U95Av2", technology="array"),
-        data_type=DataType.MICROARRAY,
-        scale=Scale.LOG,
-        feature_kind="gene",
-        description=(
-            "GOLUB_ALL_AML on a log2 scale (signal floored at 20) with one row per gene symbol "
-            "(MSigDB v7.0 HG-U95 CHIP file, highest-mean probe per gene, as GSEA collapses): "
-            "signatures built on it can be queried against the libraries."
-        ),
-        provenance=(
-            "fixtures/expression/Leukemia_hgu95av2_ALL_vs_AML_n48.gct.gz + "
-            "Human_AFFY_HG_U95_MSigDB_7_0_final.chip.gz (GSEApy)"
-        ),
-    )
-    _dataset(
-        log,
-        collection="toxicogenomics",
-        accession="RAT_LIVER_APAP",
-        title="Rat liver response to acetaminophen: 4 doses × 4 times (Bushel et al. 2007)",
-        matrix=read_matrix_table(expr / "liver_toxicity_rat_APAP_genes_x_samples_n3116x64.tsv.gz"),
-        samples=read_sample_table(expr / "liver_toxicity_rat_APAP_sample_annotation_n64.tsv"),
-        organism=rat,
-        platform=platform(accession="Agilent-rat", title="Agilent rat array", technology="array"),
-        data_type=DataType.MICROARRAY,
-        scale=Scale.LOG,
-        feature_kind="probe",
-        description="Fisher-344 rats, 50-2000 mg/kg APAP, necropsy at 6/18/24/48 h; log ratios.",
-        provenance="fixtures/expression/liver_toxicity_rat_APAP_* (mixOmics liver.toxicity)",
-    )
-    counts = read_matrix_table(root / "rnaseq/GSE147507_raw_counts_human_subset_n40.tsv.gz")
-    annotation = read_sample_table(root / "rnaseq/GSE147507_sample_annotation_n40.tsv")
-    rnaseq = platform(accession="GPL18573", title="Illumina NextSeq 500", technology="RNA-seq")
-    common = {
-        "organism": human,
-        "platform": rnaseq,
-        "data_type": DataType.RNASEQ_COUNTS,
-        "scale": Scale.COUNTS,
-        "source_url": "https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi?acc=GSE147507",
-        "provenance": "fixtures/rnaseq/GSE147507_* (GEO raw read counts, subset)",
-    }
-    _dataset(
-        log,
-        collection="grein",
-        accession="GSE147507",
-        title="SARS-CoV-2 vs mock infection of lung cell lines and biopsies (Blanco-Melo 2020)",
-        matrix=counts,
-        samples=annotation,
-        description="Raw read counts, 21,797 genes × 40 samples: NHBE, A549, A549-ACE2, Calu-3.",
-        **common,
-    )
-    ace2 = [s for s in counts.values.columns if "A549-ACE2" in s]
-    _dataset(
-        log,
-        collection="covid19",
-        accession="GSE147507_A549-ACE2",
-        title="SARS-CoV-2 vs mock infection of A549-ACE2 cells (GSE147507 series 6 and 16)",
-        matrix=ExpressionMatrix(counts.values[ace2], counts.row_meta, counts.col_meta.loc[ace2]),
-        samples=annotation.loc[ace2],
-        description="The 12 A549-ACE2 samples of GSE147507 (6 infected, 6 mock).",
-        **common,
-    )
-    tcga = root / "tcga_brca"
-    for accession, filename, title, data_type, kind in (
-        (
-            "TCGA_BRCA_RPPA",
-            "breastTCGA_train_protein_n150x142.tsv.gz",
-            "TCGA breast cancer RPPA protein abundance with PAM50 subtypes",
-            DataType.PROTEOMICS,
-            "protein",
-        ),
-        (
-            "TCGA_BRCA_MRNA",
-            "breastTCGA_train_mrna_n150x200.tsv.gz",
-            "TCGA breast cancer mRNA expression (200-gene panel) with PAM50 subtypes",
-            DataType.RNASEQ_LOG,
-            "gene",
-        ),
-    ):
-        matrix = _samples_matrix(tcga / filename)
-        _dataset(
-            log,
-            collection="tcga",
-            accession=accession,
-            title=title,
-            matrix=matrix,
-            organism=human,
-            data_type=data_type,
-            scale=Scale.LOG,
-            feature_kind=kind,
-            description="150 tumours: Luminal A 75, Basal-like 45, HER2-enriched 30.",
-            provenance=f"fixtures/tcga_brca/{filename} (mixOmics breast.TCGA)",
+def _dataset_matrix(root: Path, spec: dict, read) -> tuple[ExpressionMatrix, pd.DataFrame | None]:
+    """The matrix and sample table a dataset's ``matrix`` entry of the catalogue describes."""
+    path = root / spec["file"]
+    if spec["read"] == "samples_by_features":
+        return _samples_matrix(path, labels=spec["labels_column"], name=spec["as"]), None
+    if spec["read"] == "table":
+        matrix, samples = (
+            read(read_matrix_table, path),
+            read(read_sample_table, root / spec["samples"]),
         )
-    lincs = root / "lincs"
-    l1000 = platform(accession="L1000", title="LINCS L1000 (978 landmarks)", technology="L1000")
-    _dataset(
-        log,
-        collection="lincs",
-        accession="LJP005_A375_24H",
-        title="LINCS L1000 level-3 plate LJP005 A375 24 h (60 kinase inhibitors × 6 doses)",
-        matrix=_by_entrez(read_gct(lincs / "level3_LJP005_A375_24H_n377x978_cmapPy.gct.gz")),
-        organism=human,
-        platform=l1000,
-        data_type=DataType.L1000,
-        scale=Scale.LOG,
-        feature_kind="gene",
-        description="Q2NORM log2 values, 978 landmark genes (Entrez ids) × 377 wells incl. "
-        "26 DMSO wells.",
-        provenance="fixtures/lincs/level3_LJP005_A375_24H_n377x978_cmapPy.gct.gz (cmapPy)",
-    )
-    _dataset(
-        log,
-        collection="proteomics",
-        accession="P100_MCF7_3H",
-        title="LINCS P100 phosphoproteomics, MCF7 3 h (31 perturbagens in triplicate)",
-        matrix=read_gct(lincs / "p100_MCF7_3H_n96x96_cmapPy.gct.gz"),
-        organism=human,
-        platform=platform(accession="P100", title="LINCS P100 targeted MS", technology="MS"),
-        data_type=DataType.PROTEOMICS,
-        scale=Scale.LOG,
-        feature_kind="phosphosite",
-        description="96 phosphopeptide probes × 96 samples, log2 (PRM+L2X).",
-        provenance="fixtures/lincs/p100_MCF7_3H_n96x96_cmapPy.gct.gz (cmapPy)",
-    )
+        if "samples_containing" in spec:
+            kept = [s for s in matrix.values.columns if spec["samples_containing"] in s]
+            matrix = ExpressionMatrix(
+                matrix.values[kept], matrix.row_meta, matrix.col_meta.loc[kept]
+            )
+            samples = samples.loc[kept]
+        return matrix, samples
+    matrix = read(read_gct, path)
+    if spec.get("rows_by_entrez"):
+        return _by_entrez(matrix), None
+    if "labels" not in spec:
+        return matrix, None
+    cls = (root / spec["labels"]["file"]).read_text().split("\n")[2].split()
+    labels = pd.DataFrame({spec["labels"]["column"]: cls}, index=matrix.values.columns)
+    if "collapse_with_chip" in spec:
+        labelled = ExpressionMatrix(matrix.values, matrix.row_meta, labels)
+        matrix = _collapsed_to_genes(labelled, root / spec["collapse_with_chip"])
+    return matrix, labels
+
+
+def step_datasets(root: Path, log: Log) -> None:
+    read = functools.cache(lambda reader, path: reader(path))  # files shared by datasets
+    for entry in catalogue(root)["datasets"]:
+        fields = dict(entry)
+        matrix, samples = _dataset_matrix(root, fields.pop("matrix"), read)
+        collection = catalog_services.collection_ensure(slug=fields.pop("collection"))
+        organism = catalog_services.organism_ensure(name_or_taxon=fields.pop("organism"))
+        platform = fields.pop("platform", None)
+        fields["data_type"] = DataType(fields["data_type"])
+        fields["scale"] = Scale(fields["scale"])
+        report = catalog_services.dataset_import(
+            collection=collection,
+            organism=organism,
+            platform=platform and catalog_services.platform_ensure(**platform),
+            matrix=matrix,
+            samples=samples,
+            **fields,
+        )
+        _log_report(log, "dataset", report)
 
 
 def p100_source(path: Path) -> importers.LibrarySource:
@@ -446,80 +267,43 @@ def p100_source(path: Path) -> importers.LibrarySource:
     )
 
 
+def _library_source(root: Path, spec: dict) -> importers.LibrarySource:
+    """The LibrarySource a library's ``source`` entry of the catalogue describes."""
+    path = root / spec["file"]
+    probes = None
+    if spec.get("probe_map"):
+        probes = importers.read_probe_map(root / "lincs/landmark_probe_meta_n978.txt")
+    if spec["read"] == "gct":
+        return importers.library_from_gct(path, probe_map=probes, prefix=spec.get("prefix", ""))
+    if spec["read"] == "matrices":
+        return importers.library_from_matrices(path)
+    if spec["read"] == "p100":
+        return p100_source(path)
+    if spec["read"] == "plate":
+        return plate_source(path, probes)
+    raise ValueError(f"{CATALOGUE}: unknown library source {spec['read']!r}")
+
+
+def _library(root: Path, log: Log, entry: dict) -> None:
+    fields = dict(entry)
+    source = _library_source(root, fields.pop("source"))
+    collection = catalog_services.collection_ensure(slug=fields.pop("collection"))
+    fields["kind"] = LibraryKind(fields["kind"])
+    for name, choices in (("gene_space", GeneSpace), ("score_kind", ScoreKind)):
+        if name in fields:
+            fields[name] = choices(fields[name])
+    report = services.library_import(
+        source=source,
+        collection=collection,
+        organism=catalog_services.organism_ensure(name_or_taxon="9606"),
+        **fields,
+    )
+    _log_report(log, "library", report)
+
+
 def step_libraries(root: Path, log: Log) -> None:
-    human = catalog_services.organism_ensure(name_or_taxon="9606")
-    lincs = root / "lincs"
-    probes = importers.read_probe_map(lincs / "landmark_probe_meta_n978.txt")
-
-    def library(slug, collection, source, **fields):
-        report = services.library_import(
-            slug=slug,
-            source=source,
-            collection=catalog_services.collection_ensure(slug=collection),
-            organism=human,
-            **fields,
-        )
-        _log_report(log, "library", report)
-
-    modz = lincs / "level5_modz_n272x978_cmapR.gct.gz"
-    library(
-        "lincs-modz-272",
-        "lincs",
-        importers.library_from_gct(modz, probe_map=probes),
-        name="LINCS level-5 MODZ signatures (vemurafenib, atorvastatin, venlafaxine)",
-        kind=LibraryKind.CHEMICAL,
-        score_kind=ScoreKind.ZSCORE,
-        description="272 consensus (MODZ) signatures in 65 cell lines, 6 h and 24 h.",
-        provenance="fixtures/lincs/level5_modz_n272x978_cmapR.gct.gz (cmapR)",
-    )
-    shrna = lincs / "shrna_kd_LITMUS_n374x976_cmapR.gct.gz"
-    library(
-        "lincs-shrna-litmus",
-        "lincs",
-        importers.library_from_gct(shrna, probe_map=probes, prefix="LITMUS.KD017:"),
-        name="LINCS shRNA knock-down plate LITMUS.KD017",
-        kind=LibraryKind.KNOCKDOWN,
-        score_kind=ScoreKind.ZSCORE,
-        description="374 wells: shRNAs against 84 genes plus vector and untreated controls.",
-        provenance="fixtures/lincs/shrna_kd_LITMUS_n374x976_cmapR.gct.gz (cmapR)",
-    )
-    skb = lincs / "level5_SKB_toydb_n100x5000_signatureSearch.tsv.gz"
-    library(
-        "lincs-skb-100",
-        "lincs",
-        importers.library_from_matrices(skb),
-        name="LINCS SKB compound signatures (100 × 5,000 genes)",
-        kind=LibraryKind.CHEMICAL,
-        gene_space=GeneSpace.GENOME,
-        score_kind=ScoreKind.ZSCORE,
-        description="Level-5 z-scores in skeletal muscle cells, incl. 5 HDAC inhibitors.",
-        provenance="fixtures/lincs/level5_SKB_toydb_n100x5000_signatureSearch.tsv.gz",
-    )
-    lincscp = root / "ilincs_examples/ilincs_LINCSCP_signatures_n20x497.gct.gz"
-    library(
-        "ilincs-lincscp-20",
-        "reference",
-        importers.library_from_gct(lincscp),
-        name="iLINCS LINCSCP signatures connected to diclofenac (20 × 497 genes)",
-        kind=LibraryKind.CHEMICAL,
-        gene_space=GeneSpace.GENOME,
-        description="iLINCS group-analysis export; values capped at ±10.",
-        provenance="fixtures/ilincs_examples/ilincs_LINCSCP_signatures_n20x497.gct.gz",
-    )
-    library(
-        "lincs-p100-mcf7",
-        "proteomics",
-        p100_source(lincs / "p100_MCF7_3H_n96x96_cmapPy.gct.gz"),
-        name="LINCS P100 phosphoproteomics signatures (MCF7, 3 h)",
-        kind=LibraryKind.PROTEOMICS,
-        gene_space=GeneSpace.PROTEIN,
-        score_kind=ScoreKind.DIFF,
-        description="Treatment minus DMSO mean log2 phosphopeptide level, averaged per gene.",
-        provenance="fixtures/lincs/p100_MCF7_3H_n96x96_cmapPy.gct.gz (derived)",
-    )
-
-
-PLATE_GCT = "lincs/level3_LJP005_A375_24H_n377x978_cmapPy.gct.gz"
+    for entry in catalogue(root)["libraries"]:
+        _library(root, log, entry)
 
 
 def plate_source(path: Path, probe_map: dict[str, int]) -> importers.LibrarySource:
@@ -564,35 +348,22 @@ def plate_source(path: Path, probe_map: dict[str, int]) -> importers.LibrarySour
 def step_usecase_libraries(root: Path, log: Log) -> None:
     """The A375 plate as a compound library (use case 1 of the iLINCS paper, docs/tutorials),
     with the plate's compounds annotated (targets, MoA) even when ``perturbagens`` did not run."""
-    path = root / PLATE_GCT
-    plate_ids = set(read_gct(path).col_meta["pert_id"].str[:13])
-    pertinfo = importers.read_pertinfo(root / "lincs/lincscloud_pertinfo.tsv.gz")
-    pertinfo = pertinfo[pertinfo["pert_id"].str[:13].isin(plate_ids)]
-    drug = root / "drug_annotations"
-    services.perturbagens_import(
-        pertinfo=pertinfo,
-        annotations=[
-            importers.read_drug_annotations(
-                drug / "lincs_pert_info2_moa_targets_signatureSearch.tsv.gz"
-            ),
-            importers.read_drug_annotations(drug / "repurposing_hub_export_drugs.txt.gz"),
-        ],
-    )
-    report = services.library_import(
-        slug="lincs-ljp005-a375",
-        source=plate_source(
-            path, importers.read_probe_map(root / "lincs/landmark_probe_meta_n978.txt")
-        ),
-        collection=catalog_services.collection_ensure(slug="lincs"),
-        organism=catalog_services.organism_ensure(name_or_taxon="9606"),
-        name="LINCS LJP005 A375 24 h kinase inhibitors (robust z vs DMSO, dose-averaged)",
-        kind=LibraryKind.CHEMICAL,
-        score_kind=ScoreKind.ZSCORE,
-        description="59 kinase inhibitors on one L1000 plate: robust z-scores of each well "
-        "against the 26 DMSO wells, averaged over the compound's 6 doses.",
-        provenance=f"fixtures/{PLATE_GCT} (derived)",
-    )
-    _log_report(log, "library", report)
+    for entry in catalogue(root)["usecase_libraries"]:
+        path = root / entry["source"]["file"]
+        plate_ids = set(read_gct(path).col_meta["pert_id"].map(brd_prefix))
+        pertinfo = importers.read_pertinfo(root / "lincs/lincscloud_pertinfo.tsv.gz")
+        pertinfo = pertinfo[pertinfo["pert_id"].map(brd_prefix).isin(plate_ids)]
+        drug = root / "drug_annotations"
+        services.perturbagens_import(
+            pertinfo=pertinfo,
+            annotations=[
+                importers.read_drug_annotations(
+                    drug / "lincs_pert_info2_moa_targets_signatureSearch.tsv.gz"
+                ),
+                importers.read_drug_annotations(drug / "repurposing_hub_export_drugs.txt.gz"),
+            ],
+        )
+        _library(root, log, entry)
 
 
 STEPS: dict[str, Callable[[Path, Log], None]] = {

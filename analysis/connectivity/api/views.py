@@ -1,7 +1,5 @@
 """POST /api/v1/connectivity/ and GET /api/v1/signatures/{accession}/connections/."""
 
-import re
-
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -18,6 +16,7 @@ from analysis.connectivity.services import (
 )
 from analysis.engine.connectivity import QueryError
 from analysis.engine.connectivity.fast import ORDERS
+from catalog.validators import is_slug
 from ilincs_site.fastjson import OrjsonParser, OrjsonRenderer
 from signatures.io import LibraryCorrupt
 from signatures.selectors import signature_list
@@ -152,7 +151,6 @@ class SignatureConnectionsView(APIView):
         return Response(ConnectionsOutputSerializer(result).data)
 
 
-SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
 _FIELDS = ConnectivityInputSerializer._declared_fields  # its rules, read once
 INPUT_FIELDS = frozenset(_FIELDS)
 DEFAULTS = {name: _FIELDS[name].default for name in ("top", "order", "min_overlap")}
@@ -170,7 +168,7 @@ def _plain_params(data) -> dict | None:
     library, top, overlap = params.get("library"), params["top"], params["min_overlap"]
     if (
         isinstance(library, str)
-        and SLUG.match(library)
+        and is_slug(library)
         and isinstance(params.get("metric"), str)
         and params["metric"] in METRICS
         and isinstance(params.get("query"), dict)
