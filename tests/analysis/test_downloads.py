@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 
 from analysis.choices import RunStatus
 from analysis.downloads import table_download
-from analysis.engine.tables import read_gct
+from analysis.engine.formats import read_gct
 from analysis.models import AnalysisRun
 
 HOSTILE = pd.DataFrame(
