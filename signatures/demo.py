@@ -17,17 +17,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from analysis.engine.formats import Matrix, read_gct, read_matrix_table, to_numeric
+from analysis.engine.formats import read_table as read_any_table
 from analysis.engine.robust_z import robust_zscore
 from catalog import services as catalog_services
 from catalog.choices import DataType, Scale
-from catalog.importers import (
-    ExpressionMatrix,
-    read_gct,
-    read_matrix_table,
-    read_sample_table,
-    to_numeric,
-)
-from catalog.importers import read_table as read_any_table
+from catalog.importers import read_sample_table
 from signatures import importers, services
 from signatures.choices import GeneSpace, LibraryKind, ScoreKind
 
@@ -204,14 +199,14 @@ def step_genesets(root: Path, log: Log) -> None:
         _log_report(log, "gene-set library", report)
 
 
-def _dataset(log: Log, *, collection: str, matrix: ExpressionMatrix, **fields) -> None:
+def _dataset(log: Log, *, collection: str, matrix: Matrix, **fields) -> None:
     report = catalog_services.dataset_import(
         collection=catalog_services.collection_ensure(slug=collection), matrix=matrix, **fields
     )
     _log_report(log, "dataset", report)
 
 
-def _samples_matrix(path: Path) -> ExpressionMatrix:
+def _samples_matrix(path: Path) -> Matrix:
     """A samples × features table with a subtype column (TCGA BRCA files) as a matrix."""
     raw = read_any_table(path)
     samples = pd.Index(raw.iloc[:, 0].str.strip(), name="sample")
@@ -221,19 +216,19 @@ def _samples_matrix(path: Path) -> ExpressionMatrix:
     labels = pd.DataFrame({"pam50_subtype": raw["subtype"].to_numpy()}, index=samples)
     values = values.T
     values.index.name = "feature"
-    return ExpressionMatrix(values, pd.DataFrame(index=values.index), labels)
+    return Matrix(values, pd.DataFrame(index=values.index), labels)
 
 
-def _by_entrez(gct: ExpressionMatrix) -> ExpressionMatrix:
+def _by_entrez(gct: Matrix) -> Matrix:
     """An L1000 GCT with its landmark probes relabelled by Entrez id (``pr_gene_id``), so that
     signatures built from it carry gene ids (one probe per landmark gene)."""
     values = gct.values.copy()
     values.index = pd.Index(gct.row_meta["pr_gene_id"].astype(str).to_numpy(), name="feature")
     row_meta = gct.row_meta.set_axis(values.index)
-    return ExpressionMatrix(values, row_meta, gct.col_meta)
+    return Matrix(values, row_meta, gct.col_meta)
 
 
-def _collapsed_to_genes(matrix: ExpressionMatrix, chip: Path) -> ExpressionMatrix:
+def _collapsed_to_genes(matrix: Matrix, chip: Path) -> Matrix:
     """A microarray on a log scale with one row per gene, as GSEA's "collapse dataset" does:
     signal floored at 20 and log2-transformed, probes mapped to symbols with the platform's
     CHIP file, and for each symbol the probe with the highest mean kept (Max_probe)."""
@@ -246,7 +241,7 @@ def _collapsed_to_genes(matrix: ExpressionMatrix, chip: Path) -> ExpressionMatri
     best = mean.groupby(symbols[mapped]).idxmax()
     values = logged.loc[best.to_numpy()]
     values.index = pd.Index(best.index, name="feature")
-    return ExpressionMatrix(values, pd.DataFrame(index=values.index), matrix.col_meta)
+    return Matrix(values, pd.DataFrame(index=values.index), matrix.col_meta)
 
 
 def step_datasets(root: Path, log: Log) -> None:
@@ -274,7 +269,7 @@ def step_datasets(root: Path, log: Log) -> None:
         provenance="fixtures/expression/Leukemia_hgu95av2_ALL_vs_AML_n48.gct.gz (GSEApy)",
     )
     genes = _collapsed_to_genes(
-        ExpressionMatrix(leukemia.values, leukemia.row_meta, labels),
+        Matrix(leukemia.values, leukemia.row_meta, labels),
         expr / "Human_AFFY_HG_U95_MSigDB_7_0_final.chip.gz",
     )
     _dataset(
@@ -341,7 +336,7 @@ def step_datasets(root: Path, log: Log) -> None:
         collection="covid19",
         accession="GSE147507_A549-ACE2",
         title="SARS-CoV-2 vs mock infection of A549-ACE2 cells (GSE147507 series 6 and 16)",
-        matrix=ExpressionMatrix(counts.values[ace2], counts.row_meta, counts.col_meta.loc[ace2]),
+        matrix=Matrix(counts.values[ace2], counts.row_meta, counts.col_meta.loc[ace2]),
         samples=annotation.loc[ace2],
         description="The 12 A549-ACE2 samples of GSE147507 (6 infected, 6 mock).",
         **common,

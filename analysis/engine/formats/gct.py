@@ -60,7 +60,7 @@ def gct_layout(
         dims = []
     if len(dims) != expected or min(dims, default=-1) < 0:
         raise InputError(
-            f"{name}: the dimensions line (line 2) of a GCT {version[1:]} must hold {expected} "
+            f"{name}: line 2: the GCT {version[1:]} dimensions line must hold {expected} "
             f"tab-separated non-negative integers, found {(dims_line or '').strip()!r}"
         )
     n_rmeta, n_cmeta = (1, 0) if version == "#1.2" else (dims[2], dims[3])

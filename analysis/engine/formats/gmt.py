@@ -40,7 +40,7 @@ def read_gmt(path: Path | str) -> list[GeneSet]:
         if not genes:
             raise InputError(f"{name}: line {number} ({set_name!r}) has no genes")
         if set_name in seen:
-            raise InputError(f"{name}: line {number}: gene set {set_name!r} appears twice")
+            raise InputError(f"{name}: line {number}: duplicated gene-set name {set_name!r}")
         seen.add(set_name)
         sets.append(GeneSet(set_name, fields[1].strip(), genes))
     return sets

@@ -27,7 +27,7 @@ def test_a_gmt_line_without_genes_names_its_line(tmp_path):
 def test_a_gene_set_named_twice_is_refused(tmp_path):
     path = tmp_path / "x.gmt"
     path.write_text("A\td\tg1\nA\td\tg2\n")
-    with pytest.raises(formats.InputError, match="line 2: gene set 'A' appears twice"):
+    with pytest.raises(formats.InputError, match="line 2: duplicated gene-set name 'A'"):
         formats.read_gmt(path)
 
 
