@@ -88,11 +88,12 @@ def gct_rows(lines: Iterable[str], layout: GctLayout, *, name: str) -> Iterator[
             raise InputError(f"{name}: line {number} has {len(row)} fields, the header has {width}")
         n += 1
         if n > layout.n_rows:
-            raise InputError(f"{name}: more data rows than the {layout.n_rows:,} announced")
+            raise InputError(f"{name}: holds more than the {layout.n_rows:,} rows it declares")
         yield row
     if n != layout.n_rows:
         raise InputError(
-            f"{name}: found {n} data rows, the dimensions line announces {layout.n_rows}"
+            f"{name}: found {n} data rows, the dimensions line announces {layout.n_rows} "
+            f"(it declares {layout.n_rows} x {layout.n_cols} values)"
         )
 
 
