@@ -144,7 +144,8 @@ def write_gct(matrix: Matrix) -> str:
     for field in cmeta.columns:
         cells = [str(field), *[""] * rmeta.shape[1], *cmeta[field].reindex(data.columns)]
         lines.append("\t".join(map(_cell, cells)))
-    meta_rows = rmeta.reindex(data.index).itertuples(index=False)
+    aligned = rmeta if rmeta.index.equals(data.index) else rmeta.reindex(data.index)
+    meta_rows = aligned.itertuples(index=False)
     for feature, values, meta in zip(data.index, data.to_numpy(), meta_rows, strict=True):
         cells = [feature, *meta, *(float(v) for v in values)]
         lines.append("\t".join(map(_cell, cells)))
