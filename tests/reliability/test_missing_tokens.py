@@ -72,3 +72,14 @@ def test_a_gctx_minus_666_value_is_nan(tmp_path):
         h5["0/META/COL/id"] = np.array([b"s1"])
     data = formats.read_gctx(path).data
     assert data.loc["g1", "s1"] == 1.0 and np.isnan(data.loc["g2", "s1"])
+
+
+@pytest.mark.parametrize("token", TOKENS)
+def test_a_cli_query_file_reads_the_token_as_nan(tmp_path, token):
+    from analysis.engine.connectivity import read_query_table
+
+    path = tmp_path / "q.csv"
+    path.write_text(f"gene,logFC,pvalue\nTP53,1.5,{token}\nEGFR,{token},0.01\n")
+    payload = read_query_table(path)
+    assert payload["genes"] == ["TP53", "EGFR"] and math.isnan(payload["logFC"][1])
+    assert math.isnan(payload["pvalue"][0]) and payload["pvalue"][1] == 0.01
