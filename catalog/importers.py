@@ -1,7 +1,7 @@
 """Catalogue dataset imports: the sample table and its alignment to the matrix.
 
-The files themselves are read by ``analysis.engine.formats`` (one reader per format, one
-missing-value rule, one ``InputError``); the names below are the catalogue's for them.
+The matrix files themselves are read by ``analysis.engine.formats`` (one reader per format,
+one missing-value rule, one ``InputError``); this module adds what only the catalogue needs.
 """
 
 from __future__ import annotations
@@ -10,39 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.engine.formats import (
-    MISSING_TOKENS,
-    InputError,
-    Matrix,
-    read_gct,
-    read_matrix,
-    read_matrix_table,
-    read_series_matrix,
-    read_table,
-    read_text,
-    to_numeric,
-)
+from analysis.engine.formats import MISSING_TOKENS, InputError, Matrix, read_table
 from analysis.engine.formats.common import check_unique
 
-__all__ = [
-    "NA_TOKENS",
-    "ExpressionMatrix",
-    "InputError",
-    "align_samples",
-    "read_expression",
-    "read_gct",
-    "read_geo_series_matrix",
-    "read_matrix_table",
-    "read_sample_table",
-    "read_table",
-    "read_text",
-    "to_numeric",
-]
+__all__ = ["NA_TOKENS", "InputError", "align_samples", "read_sample_table"]
 
+# signatures/services.py imports these two from here (its split is in progress elsewhere).
 NA_TOKENS = MISSING_TOKENS
-ExpressionMatrix = Matrix
-read_expression = read_matrix
-read_geo_series_matrix = read_series_matrix
 
 SAMPLE_ID_COLUMNS = ("sample", "sample_id", "sample_name", "id", "name", "geo_accession")
 
