@@ -9,9 +9,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from analysis.engine.formats import InputError
 from catalog import services
 from catalog.forms import DatasetIngestForm
-from catalog.importers import InputError, align_samples
+from catalog.importers import align_samples
 from catalog.models import CellLine, Collection, Dataset, Organism, Platform, Sample
 
 PREVIEW_ROWS = 10

@@ -9,15 +9,10 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 
+from analysis.engine.formats import InputError, Matrix, read_matrix
 from catalog import services
 from catalog.choices import DataType, Scale
-from catalog.importers import (
-    ExpressionMatrix,
-    InputError,
-    align_samples,
-    read_expression,
-    read_sample_table,
-)
+from catalog.importers import align_samples, read_sample_table
 from catalog.models import Collection
 
 ORGANISMS = [("", "—")] + [(str(t), n) for t, (n, _) in services.KNOWN_ORGANISMS.items()]
@@ -78,11 +73,11 @@ class DatasetIngestForm(forms.Form):
         return token
 
     @staticmethod
-    def parse(token: str) -> tuple[ExpressionMatrix, object]:
+    def parse(token: str) -> tuple[Matrix, object]:
         folder = _upload_dir(token)
         matrix_path = next(folder.glob("matrix-*"))
         samples_path = next(folder.glob("samples-*"), None)
-        matrix = read_expression(matrix_path)
+        matrix = read_matrix(matrix_path)
         samples = read_sample_table(samples_path) if samples_path else None
         align_samples(matrix, samples)
         return matrix, samples

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 import pandas as pd
 from django.db import transaction
 
+from analysis.engine.formats import InputError, Matrix, is_missing
 from catalog import storage
 from catalog.choices import DataType, Scale
 from catalog.fields import fit, max_length
-from catalog.importers import NA_TOKENS, ExpressionMatrix, InputError, align_samples
+from catalog.importers import align_samples
 from catalog.models import CellLine, Collection, Dataset, Organism, Platform, Sample
 
 KNOWN_ORGANISMS = {
@@ -92,7 +93,7 @@ def cell_lines_import(*, table: pd.DataFrame, organism: Organism | None) -> dict
 
     def text(row, *names):
         values = [str(row.get(n, "")).strip() for n in names]
-        return "; ".join(v for v in values if v and v not in NA_TOKENS)
+        return "; ".join(v for v in values if v and not is_missing(v))
 
     wanted = {}
     for row in table.to_dict("records"):
@@ -119,7 +120,7 @@ def cell_lines_import(*, table: pd.DataFrame, organism: Organism | None) -> dict
 
 def cell_lines_ensure(*, names: Iterable[str]) -> dict[str, CellLine]:
     """The named cell lines, creating bare rows for names not yet known."""
-    names = {n for n in names if n and n not in NA_TOKENS}
+    names = {n for n in names if n and not is_missing(n)}
     existing = {c.name: c for c in CellLine.objects.filter(name__in=names)}
     CellLine.objects.bulk_create([CellLine(name=n) for n in sorted(names - set(existing))])
     return {c.name: c for c in CellLine.objects.filter(name__in=names)}
@@ -128,7 +129,7 @@ def cell_lines_ensure(*, names: Iterable[str]) -> dict[str, CellLine]:
 def _sample_metadata(meta: pd.DataFrame) -> list[dict[str, str]]:
     records = []
     for row in meta.astype(str).to_dict("records"):
-        records.append({k: v.strip() for k, v in row.items() if v.strip() not in NA_TOKENS})
+        records.append({k: v.strip() for k, v in row.items() if not is_missing(v)})
     return records
 
 
@@ -157,7 +158,7 @@ def dataset_import(
     accession: str,
     title: str,
     collection: Collection,
-    matrix: ExpressionMatrix,
+    matrix: Matrix,
     samples: pd.DataFrame | None = None,
     organism: Organism | None = None,
     platform: Platform | None = None,

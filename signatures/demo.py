@@ -21,17 +21,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from analysis.engine.formats import Matrix, read_gct, read_matrix_table, to_numeric
+from analysis.engine.formats import read_table as read_any_table
 from analysis.engine.robust_z import robust_zscore
 from catalog import services as catalog_services
 from catalog.choices import DataType, Scale
-from catalog.importers import (
-    ExpressionMatrix,
-    read_gct,
-    read_matrix_table,
-    read_sample_table,
-    to_numeric,
-)
-from catalog.importers import read_table as read_any_table
+from catalog.importers import read_sample_table
 from signatures import importers, services
 from signatures.choices import GeneSpace, LibraryKind, ScoreKind
 from signatures.services.lincs import brd_prefix
@@ -142,7 +137,7 @@ def step_genesets(root: Path, log: Log) -> None:
         _log_report(log, "gene-set library", report)
 
 
-def _samples_matrix(path: Path, *, labels: str, name: str) -> ExpressionMatrix:
+def _samples_matrix(path: Path, *, labels: str, name: str) -> Matrix:
     """A samples × features table with a label column (TCGA BRCA files) as a matrix."""
     raw = read_any_table(path)
     samples = pd.Index(raw.iloc[:, 0].str.strip(), name="sample")
@@ -152,19 +147,19 @@ def _samples_matrix(path: Path, *, labels: str, name: str) -> ExpressionMatrix:
     labelled = pd.DataFrame({name: raw[labels].to_numpy()}, index=samples)
     values = values.T
     values.index.name = "feature"
-    return ExpressionMatrix(values, pd.DataFrame(index=values.index), labelled)
+    return Matrix(values, pd.DataFrame(index=values.index), labelled)
 
 
-def _by_entrez(gct: ExpressionMatrix) -> ExpressionMatrix:
+def _by_entrez(gct: Matrix) -> Matrix:
     """An L1000 GCT with its landmark probes relabelled by Entrez id (``pr_gene_id``), so that
     signatures built from it carry gene ids (one probe per landmark gene)."""
     values = gct.values.copy()
     values.index = pd.Index(gct.row_meta["pr_gene_id"].astype(str).to_numpy(), name="feature")
     row_meta = gct.row_meta.set_axis(values.index)
-    return ExpressionMatrix(values, row_meta, gct.col_meta)
+    return Matrix(values, row_meta, gct.col_meta)
 
 
-def _collapsed_to_genes(matrix: ExpressionMatrix, chip: Path) -> ExpressionMatrix:
+def _collapsed_to_genes(matrix: Matrix, chip: Path) -> Matrix:
     """A microarray on a log scale with one row per gene, as GSEA's "collapse dataset" does:
     signal floored at 20 and log2-transformed, probes mapped to symbols with the platform's
     CHIP file, and for each symbol the probe with the highest mean kept (Max_probe)."""
@@ -177,10 +172,10 @@ def _collapsed_to_genes(matrix: ExpressionMatrix, chip: Path) -> ExpressionMatri
     best = mean.groupby(symbols[mapped]).idxmax()
     values = logged.loc[best.to_numpy()]
     values.index = pd.Index(best.index, name="feature")
-    return ExpressionMatrix(values, pd.DataFrame(index=values.index), matrix.col_meta)
+    return Matrix(values, pd.DataFrame(index=values.index), matrix.col_meta)
 
 
-def _dataset_matrix(root: Path, spec: dict, read) -> tuple[ExpressionMatrix, pd.DataFrame | None]:
+def _dataset_matrix(root: Path, spec: dict, read) -> tuple[Matrix, pd.DataFrame | None]:
     """The matrix and sample table a dataset's ``matrix`` entry of the catalogue describes."""
     path = root / spec["file"]
     if spec["read"] == "samples_by_features":
@@ -192,9 +187,7 @@ def _dataset_matrix(root: Path, spec: dict, read) -> tuple[ExpressionMatrix, pd.
         )
         if "samples_containing" in spec:
             kept = [s for s in matrix.values.columns if spec["samples_containing"] in s]
-            matrix = ExpressionMatrix(
-                matrix.values[kept], matrix.row_meta, matrix.col_meta.loc[kept]
-            )
+            matrix = Matrix(matrix.values[kept], matrix.row_meta, matrix.col_meta.loc[kept])
             samples = samples.loc[kept]
         return matrix, samples
     matrix = read(read_gct, path)
@@ -205,7 +198,7 @@ def _dataset_matrix(root: Path, spec: dict, read) -> tuple[ExpressionMatrix, pd.
     cls = (root / spec["labels"]["file"]).read_text().split("\n")[2].split()
     labels = pd.DataFrame({spec["labels"]["column"]: cls}, index=matrix.values.columns)
     if "collapse_with_chip" in spec:
-        labelled = ExpressionMatrix(matrix.values, matrix.row_meta, labels)
+        labelled = Matrix(matrix.values, matrix.row_meta, labels)
         matrix = _collapsed_to_genes(labelled, root / spec["collapse_with_chip"])
     return matrix, labels
 

@@ -3,8 +3,9 @@
 An upload is read a chunk at a time and split into lines as it comes; the byte, line and line
 length limits stop the reading as soon as one is passed, so a refused file costs no more
 memory than an accepted one: the whole file is never held, decoded and split at once (a 190 MB
-TSV was refused by the row limit only after the worker had grown to 2.4 GB). Text is UTF-8
-(BOM optional), UTF-16 with a BOM, else Latin-1 (which never fails). No Django.
+TSV was refused by the row limit only after the worker had grown to 2.4 GB). Text is decoded
+by ``formats.decode_lines``: UTF-8 (BOM optional), UTF-16 with a BOM, else Latin-1 (which never
+fails). No Django.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import codecs
 import itertools
 import re
 
+from analysis.engine.formats import InputError, decode_lines
 
-class UploadError(ValueError):
+
+class UploadError(InputError):
     """An upload that cannot be read as a signature; the message says what to fix."""
 
 
@@ -52,25 +55,12 @@ def _split(pieces, pattern):
         yield pending
 
 
-def _decoded(lines):
-    """Byte lines as text: UTF-8 (BOM dropped), or Latin-1 from the first line that is not."""
-    encoding = "utf-8"
-    for i, line in enumerate(lines):
-        if i == 0 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
-        try:
-            yield line.decode(encoding)
-        except UnicodeDecodeError:
-            encoding = "latin-1"
-            yield line.decode(encoding)
-
-
 def file_lines(file, *, head: bytes, max_bytes: int):
     """The text lines of a binary file object; ``head`` is what was read of it already."""
     chunks = itertools.chain([head], _chunks(file, max_bytes=max_bytes - len(head)))
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _split(codecs.iterdecode(chunks, "utf-16"), _TEXT_LINES)
-    return _decoded(_split(chunks, _BYTE_LINES))
+    return decode_lines(_split(chunks, _BYTE_LINES))
 
 
 def text_lines(text: str):

@@ -25,7 +25,6 @@ import io
 import itertools
 import math
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 from analysis.connectivity.upload_lines import (  # noqa: F401 - UploadError is part of this module's API
@@ -35,10 +34,11 @@ from analysis.connectivity.upload_lines import (  # noqa: F401 - UploadError is 
     file_lines,
     text_lines,
 )
+from analysis.engine import formats
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_XLSX_UNCOMPRESSED = 100 * 1024 * 1024
-MAX_XLSX_RATIO = 100
+MAX_XLSX_UNCOMPRESSED = formats.tables.MAX_XLSX_UNCOMPRESSED
+MAX_XLSX_RATIO = formats.tables.MAX_XLSX_RATIO
 MAX_ROWS = 100_000
 CELLS_PER_ROW = 20  # a table may hold at most this many cells per allowed row
 
@@ -133,7 +133,7 @@ def split_rows(lines, *, max_rows: int = MAX_ROWS) -> tuple[list[list[str]], str
 def _number(text: str, *, decimal_comma: bool) -> float | None:
     """A float, NaN for an empty/NA cell, None when the text is not a number."""
     value = text.strip()
-    if value.upper() in {"", "NA", "NAN", "NULL", "-", "N/A"}:
+    if formats.is_missing(value):
         return math.nan
     if decimal_comma:
         value = value.replace(",", ".")
@@ -270,114 +270,61 @@ def table_payload(rows: list[list[str]], *, decimal_comma: bool = False) -> Pars
 
 def _numeric_column(body: list[list[str]], col: int) -> bool:
     cells = [row[col] for row in body[:50] if col < len(row) and row[col].strip()]
-    return bool(cells) and all(_is_number(c) or c.upper() in {"NA", "NAN"} for c in cells)
+    return bool(cells) and all(_is_number(c) or formats.is_missing(c) for c in cells)
 
 
 # --- formats ------------------------------------------------------------------------------
 
 
+GCT_NAME = "the GCT file"
 GCT_GENE_FIELDS = ("pr_gene_id", "entrez", "gene_id", "pr_gene_symbol", "symbol", "gene_symbol")
-
-
-def _gct_dimensions(version: str, line: str | None) -> tuple[int, int, int, int]:
-    dims = (line or "").split("\t")
-    try:
-        n_rows, n_cols = int(dims[0]), int(dims[1])
-        n_rmeta = int(dims[2]) if version.startswith("#1.3") else 1
-        n_cmeta = int(dims[3]) if version.startswith("#1.3") else 0
-    except (ValueError, IndexError):
-        raise UploadError(f"the GCT dimension line {line!r} is not readable") from None
-    if min(n_rows, n_cols, n_rmeta, n_cmeta) < 0:
-        raise UploadError(f"the GCT dimension line {line!r} holds a negative number")
-    return n_rows, n_cols, n_rmeta, n_cmeta
 
 
 def parse_gct(lines, *, max_rows: int = MAX_ROWS) -> ParsedUpload:
     """The first data column of a GCT 1.2 or 1.3 file (text or lines) as a full signature.
 
-    Only the gene and the first value of each row are kept while the lines stream by."""
+    The layout and the rows are checked by ``formats`` as the lines stream by; only the gene
+    and the first value of each row are kept."""
     lines = text_lines(lines) if isinstance(lines, str) else iter(lines)
     lines = (line.rstrip("\r") for line in lines if line.strip())
-    version = next(lines, "").strip()
-    dims_line, header_line = next(lines, None), next(lines, None)
-    if header_line is None:
-        raise UploadError("the GCT file is truncated (needs a version, dimensions and a header)")
-    n_rows, n_cols, n_rmeta, n_cmeta = _gct_dimensions(version, dims_line)
-    if n_rows > max_rows:
-        raise UploadError(f"the GCT file declares {n_rows:,} rows; at most {max_rows:,} are read")
-    header = header_line.split("\t")
-    if len(header) != 1 + n_rmeta + n_cols or n_cols < 1:
-        raise UploadError(
-            f"the GCT header has {len(header)} fields; the dimension line announces "
-            f"{1 + n_rmeta + n_cols} (1 id + {n_rmeta} row-metadata + {n_cols} columns)"
-        )
-    meta = [h.lower() for h in header[1 : 1 + n_rmeta]]
-    gene_col = next((1 + meta.index(name) for name in GCT_GENE_FIELDS if name in meta), 0)
-    rows = []
-    for i, line in enumerate(itertools.islice(lines, n_cmeta, None)):
-        if i >= n_rows:
-            raise UploadError(f"the GCT file holds more than the {n_rows:,} rows it declares")
-        row = line.split("\t")
-        if len(row) != len(header):
+    version, dims_line, header_line = next(lines, ""), next(lines, None), next(lines, None)
+    try:
+        if header_line is None and version.strip() in formats.gct.VERSIONS:
             raise UploadError(
-                f"GCT data row {i + 1} has {len(row)} fields; the header has {len(header)}"
+                "the GCT file is truncated (needs a version, dimensions and a header)"
             )
-        rows.append([row[gene_col], row[1 + n_rmeta]])
-    if len(rows) != n_rows:
-        raise UploadError(
-            f"the GCT file declares {n_rows} x {n_cols} values but holds {len(rows)} x {n_cols}"
-        )
+        layout = formats.gct_layout(version, dims_line, header_line, name=GCT_NAME)
+        if layout.n_rows > max_rows:
+            raise UploadError(
+                f"the GCT file declares {layout.n_rows:,} rows; at most {max_rows:,} are read"
+            )
+        if layout.n_cols < 1:
+            raise UploadError("the GCT file holds no data column")
+        meta = [h.lower() for h in layout.meta_fields]
+        gene_col = next((1 + meta.index(name) for name in GCT_GENE_FIELDS if name in meta), 0)
+        first = 1 + layout.n_rmeta
+        rows = [
+            [row[gene_col], row[first]] for row in formats.gct_rows(lines, layout, name=GCT_NAME)
+        ]
+    except UploadError:
+        raise
+    except formats.InputError as exc:
+        raise UploadError(str(exc)) from None
     parsed = table_payload([["gene", "logFC"], *rows])
     parsed.source_format = "gct"
-    if n_cols > 1:
-        parsed.notes.append(f"the GCT holds {n_cols} columns; the first, {header[1 + n_rmeta]!r}")
-    return parsed
-
-
-def _check_xlsx_size(file) -> None:
-    """Refuse zip bombs: the sum of the members' declared sizes, and their compression ratio."""
-    try:
-        archive = zipfile.ZipFile(file)
-    except zipfile.BadZipFile:
-        raise UploadError("the Excel file is damaged (not a valid .xlsx archive)") from None
-    with archive:
-        infos = archive.infolist()
-        total = sum(info.file_size for info in infos)
-        packed = sum(info.compress_size for info in infos) or 1
-    if total > MAX_XLSX_UNCOMPRESSED or total / packed > MAX_XLSX_RATIO and total > 10_000_000:
-        raise UploadError(
-            f"the Excel file unpacks to {total / 1e6:.0f} MB; at most "
-            f"{MAX_XLSX_UNCOMPRESSED / 1e6:.0f} MB are accepted (save the sheet as TSV)"
+    if layout.n_cols > 1:
+        parsed.notes.append(
+            f"the GCT holds {layout.n_cols} columns; the first, {layout.header[first]!r}"
         )
+    return parsed
 
 
 def xlsx_rows(data, *, max_rows: int = MAX_ROWS) -> list[list[str]]:
     """The first sheet of an .xlsx workbook (bytes or a binary file) as rows of text cells."""
-    import openpyxl
-
-    file = io.BytesIO(data) if isinstance(data, bytes) else data
-    _check_xlsx_size(file)
-    file.seek(0)
     try:
-        book = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for bad files
-        raise UploadError(f"the Excel file cannot be read: {exc}") from None
-    try:
-        sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            if len(rows) >= max_rows:
-                raise UploadError(f"the sheet has more than {max_rows:,} rows")
-            rows.append(["" if v is None else _cell_text(v) for v in row])
-    finally:
-        book.close()
-    return rows
-
-
-def _cell_text(value) -> str:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))  # Entrez ids stored as numbers
-    return str(value)
+        return formats.xlsx_rows(data, max_rows=max_rows, name="the Excel file")
+    except formats.InputError as exc:
+        raise UploadError(str(exc).removeprefix("the Excel file: ")) from None
 
 
 def parse_upload(

@@ -16,7 +16,6 @@ are compared as strings, exactly (symbols are case-sensitive: ``gag`` in Reactom
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import stats
+
+from analysis.engine import formats
 
 GeneSets = Mapping[str, tuple[str, ...]]
 
@@ -54,29 +55,10 @@ GSEA_COLUMNS = [
 
 
 def read_gmt(path: str | Path) -> dict[str, tuple[str, ...]]:
-    """Read a GMT file (plain or ``.gz``): one set per line, ``name<TAB>description<TAB>genes…``.
-
-    Empty fields (trailing tabs) are dropped, duplicated genes kept once in first-seen order.
-    A name seen twice is an error, since it would silently merge two different sets.
-    """
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    sets: dict[str, tuple[str, ...]] = {}
-    with opener(path, "rt", encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            fields = line.rstrip("\r\n").split("\t")
-            if not fields[0].strip():
-                continue
-            if len(fields) < 3:
-                raise ValueError(
-                    f"{path.name}, line {number}: a GMT line needs name, description, genes"
-                )
-            name = fields[0].strip()
-            if name in sets:
-                raise ValueError(f"{path.name}, line {number}: gene set {name!r} appears twice")
-            genes = dict.fromkeys(g.strip() for g in fields[2:] if g.strip())
-            sets[name] = tuple(genes)
-    return sets
+    """A GMT file (plain or ``.gz``) as ``name -> genes``, read by ``formats.read_gmt``: empty
+    fields dropped, duplicated genes kept once in first-seen order, a name seen twice refused
+    (it would silently merge two different sets)."""
+    return {s.name: tuple(s.genes) for s in formats.read_gmt(path)}
 
 
 def bh_adjust(p: np.ndarray) -> np.ndarray:

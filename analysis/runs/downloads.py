@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.engine import formats
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_MAX_ROWS = 1_048_575
 FORMATS = ("tsv", "csv", "xlsx", "gct")
@@ -103,28 +105,25 @@ def _excel_value(value):
 
 
 def table_gct(frame: pd.DataFrame, *, name: str) -> bytes:
-    """A signature as GCT 1.3: one data column (logFC) named ``name``, the other
-    columns (symbol, statistics, p-values) as row metadata."""
+    """A signature as GCT 1.3 (written by ``formats.write_gct``): one data column (logFC)
+    named ``name``, the other columns (symbol, statistics, p-values) as row metadata."""
     if not is_signature_table(frame):
         raise ValueError("only a signature (gene ids and logFC) can be written as GCT")
     id_col = "entrez" if "entrez" in frame.columns and frame["entrez"].notna().all() else "gene"
     meta = [c for c in frame.columns if c not in (id_col, "logFC")]
-    header = [neutralise(str(c)) for c in ["id", *meta, name]]
-    lines = ["#1.3", f"{len(frame)}\t1\t{len(meta)}\t0", "\t".join(header)]
-    for row in frame.itertuples(index=False):
-        values = dict(zip(frame.columns, row, strict=True))
-        cells = [_gct_text(values[id_col])] + [_gct_text(values[c]) for c in meta]
-        cells.append(_gct_text(values["logFC"]))
-        lines.append("\t".join(cells))
-    return ("\n".join(lines) + "\n").encode()
+    ids = pd.Index([neutralise(str(v)) for v in frame[id_col]], name="id")
+    row_meta = pd.DataFrame(
+        {neutralise(str(c)): [_meta_cell(v) for v in frame[c]] for c in meta}, index=ids
+    )
+    data = pd.DataFrame({neutralise(name): frame["logFC"].astype("float64").to_numpy()}, index=ids)
+    matrix = formats.Matrix(data, row_meta, pd.DataFrame(index=data.columns))
+    return formats.write_gct(matrix).encode()
 
 
-def _gct_text(value) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "NA"
-    if isinstance(value, float):
-        return repr(value)
-    return neutralise(str(value).replace("\t", " "))
+def _meta_cell(value):
+    if isinstance(value, str):
+        return neutralise(value)
+    return value
 
 
 def table_download(frame: pd.DataFrame, *, fmt: str, stem: str) -> Download:

@@ -1,7 +1,7 @@
 """Real-data inputs for the limma tests and the R oracle run on each, once per session.
 
 Inputs are written as the oracle's TSV layout into a session folder; the Python side reads
-the very same files with ``analysis.engine.tables`` so both see identical numbers.
+the very same files with ``analysis.engine.formats`` so both see identical numbers.
 
 - Leukemia ALL/AML (12,564 HG-U95Av2 probes x 48, GCT 1.2 gz + .cls): MAS5-like signal put on
   a log scale as ``log2(max(x, 20))`` (a fixed input transformation; it leaves ~190 probes
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.engine import configure, tables
+from analysis.engine import configure, formats
 from tests.conftest import FIXTURES
 from tests.oracle import read_oracle_table, run_oracle
 
@@ -53,8 +53,8 @@ class LimmaCase:
 
 def _write_inputs(folder: Path) -> dict[str, tuple[Path, Path]]:
     out = {}
-    gct = tables.read_gct(EXPRESSION / "Leukemia_hgu95av2_ALL_vs_AML_n48.gct.gz").data
-    cls = tables.read_cls(EXPRESSION / "Leukemia_ALL_vs_AML_n48.cls", list(gct.columns))
+    gct = formats.read_gct(EXPRESSION / "Leukemia_hgu95av2_ALL_vs_AML_n48.gct.gz").data
+    cls = formats.read_cls(EXPRESSION / "Leukemia_ALL_vs_AML_n48.cls", list(gct.columns))
     np.log2(gct.clip(lower=20)).to_csv(folder / "leukemia.tsv", sep="\t", float_format="%.17g")
     cls.to_frame().to_csv(folder / "leukemia_groups.tsv", sep="\t")
     out["leukemia"] = (folder / "leukemia.tsv", folder / "leukemia_groups.tsv")
@@ -76,9 +76,9 @@ def _write_inputs(folder: Path) -> dict[str, tuple[Path, Path]]:
     dose = "d" + annotation["Dose.Group"].astype(int).astype(str)
     dose.index = pd.Index(annotation["sample"], name="sample")
     dose.rename("group").to_frame().to_csv(folder / "rat_groups.tsv", sep="\t")
-    rat = tables.read_expression(
+    rat = formats.read_matrix(
         EXPRESSION / "liver_toxicity_rat_APAP_genes_x_samples_n3116x64.tsv.gz"
-    )
+    ).data
     rat.to_csv(folder / "rat.tsv", sep="\t", float_format="%.17g")
     out["rat"] = (folder / "rat.tsv", folder / "rat_groups.tsv")
 

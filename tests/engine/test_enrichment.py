@@ -59,7 +59,7 @@ def test_read_gmt_reads_every_set_of_the_hallmark_and_gzipped_go_libraries(hallm
 def test_read_gmt_rejects_a_set_name_that_appears_twice(tmp_path):
     path = tmp_path / "twice.gmt"
     path.write_text("A\t\tX\tY\nA\t\tZ\n")
-    with pytest.raises(ValueError, match="appears twice"):
+    with pytest.raises(ValueError, match="duplicated gene-set name"):
         read_gmt(path)
 
 

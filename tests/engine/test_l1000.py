@@ -1,13 +1,12 @@
 """L1000 maths against CMap's published expectations, R and biology on real plates."""
 
-import gzip
 import subprocess
 
-import h5py
 import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.engine import formats
 from analysis.engine.l1000 import consensus_gene_signature, modz, modz_groups, robust_zscore
 from tests.conftest import FIXTURES
 
@@ -16,21 +15,16 @@ DISTIL = FIXTURES / "cmap_validation" / "modz_distil"
 
 
 def read_gct(path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(values: rows × columns, column metadata: columns × fields) of a GCT 1.3 file."""
-    with gzip.open(path, "rt", encoding="latin-1") as fh:
-        fh.readline()
-        _, _, n_row_meta, n_col_meta = map(int, fh.readline().split())
-        table = pd.read_csv(fh, sep="\t", index_col=0, dtype=str)
-    values = table.iloc[n_col_meta:, n_row_meta:].astype(float)
-    return values, table.iloc[:n_col_meta, n_row_meta:].T
+    """(values: rows × columns, column metadata: columns × fields) of a GCT file."""
+    gct = formats.read_gct(path)
+    return gct.data, gct.col_meta
 
 
 def read_gctx(path):
-    with h5py.File(path, "r") as h5:
-        values = h5["0/DATA/0/matrix"][:].T.astype(np.float64)
-        cols = {k: h5[f"0/META/COL/{k}"][:] for k in h5["0/META/COL"]}
-        rows = h5["0/META/ROW/id"][:].astype(str)
-    return values, rows, {k: (v.astype(str) if v.dtype.kind == "S" else v) for k, v in cols.items()}
+    gctx = formats.read_gctx(path)
+    cols = {"id": gctx.data.columns.to_numpy(str)}
+    cols.update({k: gctx.col_meta[k].to_numpy(str) for k in gctx.col_meta.columns})
+    return gctx.data.to_numpy(), gctx.data.index.to_numpy(str), cols
 
 
 # ---- robust z-scores ---------------------------------------------------------------------

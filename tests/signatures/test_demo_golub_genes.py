@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 
 from analysis.choices import RunStatus
+from analysis.engine.formats import read_gct
 from analysis.runs.selectors import run_table
 from analysis.runs.services import analysis_submit
 from catalog import services as catalog_services
-from catalog.importers import read_gct
 from catalog.models import Collection
 from signatures.demo import _collapsed_to_genes
 from tests.analysis.interpret import data as interpret_data

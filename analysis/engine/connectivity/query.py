@@ -167,12 +167,12 @@ def read_query_table(path: str | Path) -> dict[str, Any]:
     Significance_pvalue; the plain one has a gene column first, then logFC and p-value
     (header names case-insensitive: logFC; pvalue, p, P.Value, PValue).
     """
-    import pandas as pd
+    from analysis.engine import formats
 
     try:
-        table = pd.read_csv(path, sep="\t", dtype=str)
-    except (OSError, ValueError) as exc:
-        raise QueryError(f"cannot read the query file {path}: {exc}") from None
+        table = formats.read_table(path)
+    except formats.InputError as exc:
+        raise QueryError(f"cannot read the query file: {exc}") from None
     cols = {c.lower(): c for c in table.columns}
     if "value_logdiffexp" in cols:
         gene_col = cols.get("id_geneid") or cols.get("name_genesymbol")
@@ -186,8 +186,15 @@ def read_query_table(path: str | Path) -> dict[str, Any]:
         raise QueryError(f"{path}: no gene id column")
     payload = {
         "genes": table[gene_col].astype(str).tolist(),
-        "logFC": pd.to_numeric(table[lfc_col], errors="coerce").tolist(),
+        "logFC": _query_numbers(table[lfc_col], formats.is_missing),
     }
     if p_col is not None:
-        payload["pvalue"] = pd.to_numeric(table[p_col], errors="coerce").tolist()
+        payload["pvalue"] = _query_numbers(table[p_col], formats.is_missing)
     return payload
+
+
+def _query_numbers(cells: Any, is_missing: Any) -> list[float]:
+    """Text cells as floats: missing tokens (formats.MISSING_TOKENS) and non-numbers NaN."""
+    import pandas as pd
+
+    return list(pd.to_numeric(cells.mask(cells.map(is_missing)), errors="coerce").tolist())

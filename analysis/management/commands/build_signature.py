@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from analysis.build.services import METHODS, signature_from_tables
-from analysis.engine import tables
+from analysis.engine import formats
 from ilincs_site.cli import ScriptCommand, UsageError
 
 
@@ -30,8 +30,8 @@ class Command(ScriptCommand):
         for option in ("expression", "groups"):
             if not Path(opts[option]).is_file():
                 raise UsageError(f"--{option}: no such file {opts[option]}")
-        expression = tables.read_expression(opts["expression"])
-        groups = tables.read_groups(opts["groups"])
+        expression = formats.read_matrix(opts["expression"]).data
+        groups = formats.read_groups(opts["groups"])
         table = signature_from_tables(
             expression=expression,
             groups=groups,

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
+from analysis.engine import formats
+
 METRICS = ("extreme", "weighted", "updown", "pearson")
 
 
@@ -16,8 +18,8 @@ def _one_line_error(message: str) -> None:
 
 def _read_matrix(path: str) -> pd.DataFrame:
     try:
-        table = pd.read_csv(path, sep="\t", index_col=0)
-    except (OSError, ValueError) as exc:
+        table = formats.read_matrix(path).data
+    except formats.InputError as exc:
         raise CommandError(f"cannot read {path}: {exc}", returncode=2) from None
     try:
         table.index = table.index.astype(np.int64)

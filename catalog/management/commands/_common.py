@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from catalog.importers import InputError
+from analysis.engine.formats import InputError
 
 
 class ImportCommand(BaseCommand):

@@ -1,8 +1,9 @@
 """manage.py import_dataset: an expression matrix (+ sample table) into the catalogue."""
 
+from analysis.engine.formats import read_matrix
 from catalog import services
 from catalog.choices import DataType, Scale
-from catalog.importers import read_expression, read_sample_table
+from catalog.importers import read_sample_table
 from catalog.management.commands._common import ImportCommand
 
 
@@ -26,7 +27,7 @@ class Command(ImportCommand):
         parser.add_argument("--unpublished", action="store_true")
 
     def handle(self, *args, **o):
-        matrix = read_expression(o["matrix"])
+        matrix = read_matrix(o["matrix"])
         samples = read_sample_table(o["samples"]) if o["samples"] else None
         collection = services.collection_ensure(slug=o["collection"], name=o["collection_name"])
         report = services.dataset_import(

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from catalog.importers import InputError
+from analysis.engine.formats import InputError
 from catalog.management.commands._common import ImportCommand
 from catalog.services import collection_ensure, organism_ensure
 from signatures import importers, services

@@ -5,12 +5,13 @@ import pandas as pd
 import pytest
 
 from analysis.choices import RunStatus
+from analysis.engine.formats import Matrix, read_matrix_table
 from analysis.runs.registry import RunInputError
 from analysis.runs.selectors import run_table
 from analysis.runs.services import analysis_submit
 from catalog import services as catalog_services
 from catalog.choices import DataType, Scale
-from catalog.importers import ExpressionMatrix, read_matrix_table, read_sample_table
+from catalog.importers import read_sample_table
 from signatures.models import Gene
 from tests.conftest import FIXTURES
 from tests.oracle import read_oracle_table, run_oracle
@@ -30,7 +31,7 @@ def tcga_mrna_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
 def make_tcga_dataset() -> None:
     values, labels = tcga_mrna_frames()
     values.index.name = "feature"
-    matrix = ExpressionMatrix(values, pd.DataFrame(index=values.index), labels)
+    matrix = Matrix(values, pd.DataFrame(index=values.index), labels)
     catalog_services.dataset_import(
         accession="TCGA_MRNA_TEST",
         title="TCGA BRCA mRNA panel",
@@ -51,7 +52,7 @@ def make_ace2_dataset() -> None:
         accession="ACE2_TEST",
         title="A549-ACE2 SARS-CoV-2 vs mock",
         collection=catalog_services.collection_ensure(slug="grein", name="GREIN"),
-        matrix=ExpressionMatrix(counts.values[ace2], counts.row_meta, counts.col_meta.loc[ace2]),
+        matrix=Matrix(counts.values[ace2], counts.row_meta, counts.col_meta.loc[ace2]),
         samples=annotation.loc[ace2],
         data_type=DataType.RNASEQ_COUNTS,
         scale=Scale.COUNTS,

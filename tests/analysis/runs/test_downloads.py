@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from analysis.choices import RunStatus
-from analysis.engine.tables import read_gct
+from analysis.engine.formats import read_gct
 from analysis.models import AnalysisRun
 from analysis.runs.downloads import table_download
 

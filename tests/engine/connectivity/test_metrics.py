@@ -11,13 +11,13 @@ exercise partial overlap.
 import gzip
 import inspect
 
-import h5py
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 
+from analysis.engine import formats
 from analysis.engine.connectivity.metrics import (
     FullSignature,
     GeneList,
@@ -41,13 +41,9 @@ DOUBLE_TINY = float(np.finfo(np.float64).tiny)
 
 
 def read_gct(path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(values: row ids × column ids, row metadata) of a GCT 1.3 file."""
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt", encoding="latin-1") as fh:
-        fh.readline()
-        _, n_cols, n_row_meta, n_col_meta = map(int, fh.readline().split())
-        table = pd.read_csv(fh, sep="\t", index_col=0, skiprows=range(1, n_col_meta + 1))
-    return table.iloc[:, n_row_meta:].astype(float), table.iloc[:, :n_row_meta]
+    """(values: row ids × column ids, row metadata) of a GCT file."""
+    gct = formats.read_gct(path)
+    return gct.data, gct.row_meta
 
 
 def z_to_p(z: np.ndarray) -> np.ndarray:
@@ -73,7 +69,7 @@ def query_lincscp_1000_without_p() -> FullSignature:
 @pytest.fixture(scope="session")
 def lincscp_library() -> dict:
     values, meta = read_gct(ILINCS / "ilincs_LINCSCP_signatures_n20x497.gct.gz")
-    logfc = values.to_numpy()
+    logfc = values.to_numpy().copy()
     p = z_to_p(logfc)
     p[np.abs(logfc) >= 10] = 0.0
     blank = np.random.default_rng(4).random(logfc.shape) < 0.03
@@ -404,20 +400,12 @@ def test_perturbagen_level_scores_both_tails_separately(query_lincscp_100, modz_
 
 
 def _read_gctx(path):
-    with h5py.File(path, "r") as h5:
-        values = h5["0/DATA/0/matrix"][:].T.astype(np.float64)
-        rows = h5["0/META/ROW/id"][:].astype(str)
-        cols = h5["0/META/COL/id"][:].astype(str)
-    return values, rows, cols
+    gctx = formats.read_gctx(path)
+    return gctx.data.to_numpy(), gctx.data.index.to_numpy(str), gctx.data.columns.to_numpy(str)
 
 
 def _read_gmt(path) -> dict[str, list[str]]:
-    sets = {}
-    with open(path) as fh:
-        for line in fh:
-            fields = line.rstrip("\n").split("\t")
-            sets[fields[0]] = [g for g in fields[2:] if g]
-    return sets
+    return {s.name: s.genes for s in formats.read_gmt(path)}
 
 
 @pytest.mark.parametrize(
@@ -428,8 +416,8 @@ def test_wtcs_of_trichostatin_a_with_the_hdac_query_equals_cmap(weighted, es_up,
     folder = CMAP / "wtcs_trichostatin"
     values, _ = read_gct(folder / "trichostatina_mcf7_10um_score.gct.gz")
     ranks, _ = read_gct(folder / "trichostatina_mcf7_10um_rank_full.gct.gz")
-    up = (folder / "HDAC_UP.grp").read_text().split()
-    down = (folder / "HDAC_DN.grp").read_text().split()
+    up = formats.read_grp(folder / "HDAC_UP.grp")
+    down = formats.read_grp(folder / "HDAC_DN.grp")
     ids = values.index.to_numpy(dtype=str)
     for given_ranks in (ranks.reindex(values.index).to_numpy(), None):
         row = wtcs(ids, values.to_numpy(), up, down, ranks=given_ranks, weighted=weighted)

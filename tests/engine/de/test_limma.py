@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.engine import tables
+from analysis.engine import formats
 from analysis.engine.de import limma
 from tests.conftest import FIXTURES
 from tests.engine.conftest import CASES
@@ -26,7 +26,7 @@ ATOL_NOISE = 1e-12
 def _python_result(expr, groups, treatment, baseline, flags) -> limma.LimmaResult:
     options = {f.strip("-").replace("-", "_"): True for f in flags}
     return limma.limma_fit_two_group(
-        tables.read_expression(expr), tables.read_groups(groups), treatment, baseline, **options
+        formats.read_matrix(expr).data, formats.read_groups(groups), treatment, baseline, **options
     )
 
 
@@ -105,8 +105,8 @@ def test_a_gene_with_no_treatment_value_gets_no_statistics_but_keeps_its_varianc
 
 def test_the_result_has_exactly_the_oracle_columns_in_input_gene_order(limma_oracle):
     case = limma_oracle("tcga-luma-vs-her2")
-    expr = tables.read_expression(case.expr)
-    table = limma.limma_two_group(expr, tables.read_groups(case.groups), "LumA", "Her2")
+    expr = formats.read_matrix(case.expr).data
+    table = limma.limma_two_group(expr, formats.read_groups(case.groups), "LumA", "Her2")
     assert tuple(table.columns) == limma.TOP_TABLE_COLUMNS
     assert table["gene"].tolist() == expr.index.tolist()
 
@@ -143,7 +143,7 @@ write.table(data.frame(gene = rownames(tt), logFC = sprintf("%.17g", tt$logFC),
 @pytest.mark.parametrize("data", ["rat", "rat_na"])
 def test_a_batch_covariate_in_the_design_matches_limma(rscript, limma_inputs, tmp_path, data):
     expr_path, groups_path = limma_inputs[data]
-    groups = tables.read_groups(groups_path)
+    groups = formats.read_groups(groups_path)
     annotation = pd.read_csv(
         FIXTURES / "expression" / "liver_toxicity_rat_APAP_sample_annotation_n64.tsv",
         sep="\t",
@@ -162,7 +162,7 @@ def test_a_batch_covariate_in_the_design_matches_limma(rscript, limma_inputs, tm
         capture_output=True,
     )
     expected = pd.read_csv(out, sep="\t", index_col=0, na_values=["NA"])
-    expr = tables.read_expression(expr_path)
+    expr = formats.read_matrix(expr_path).data
     ours = limma.limma_two_group(
         expr, groups, "d1500", "d50", covariates=time.to_frame()
     ).set_index("gene")

@@ -1,13 +1,12 @@
-"""Readers for gene, perturbagen, gene-set and signature-library files (no ORM).
+"""Signature libraries: GCT, GCTX, iLINCS TSV downloads and logFC/p-value matrices (no ORM).
 
-Each reader validates its input and raises ``InputError`` with one line. Library readers
-return a ``LibrarySource``: the gene index (Entrez ids), signature ids, per-signature
+The files are read by ``analysis.engine.formats``; each reader raises ``InputError`` with one
+line. Library readers return a ``LibrarySource``: the gene index (Entrez ids), signature ids, per-signature
 metadata, and a generator of column blocks, so a large GCTX is never held in memory at once.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,186 +15,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from catalog.importers import (
-    NA_TOKENS,
+from analysis.engine.formats import (
     InputError,
+    gctx_blocks,
     read_gct,
+    read_gctx_meta,
     read_table,
-    read_text,
     to_numeric,
 )
+from signatures.importers.common import entrez_ids, file_digest, require
 
 BLOCK = 2048
 Block = tuple[list[str], np.ndarray, np.ndarray | None]
-
-
-def _require(table: pd.DataFrame, columns: list[str], *, name: str) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise InputError(f"{name}: missing column(s) {', '.join(missing)}")
-
-
-def _entrez(values: pd.Series, *, name: str, what: str = "gene ids") -> np.ndarray:
-    numbers = pd.to_numeric(values.str.strip(), errors="coerce")
-    bad = numbers.isna() | (numbers <= 0) | (numbers % 1 != 0)
-    if bad.any():
-        raise InputError(f"{name}: {what} must be Entrez ids, found {values[bad].iloc[0]!r}")
-    ids = numbers.astype(np.int64).to_numpy()
-    duplicated = pd.Index(ids)[pd.Index(ids).duplicated()].unique()
-    if len(duplicated):
-        shown = ", ".join(map(str, duplicated[:5]))
-        raise InputError(f"{name}: duplicated {what}: {shown} ({len(duplicated)} in all)")
-    return ids
-
-
-def file_digest(*paths: Path | str | None, extra: str = "") -> str:
-    """sha256 of files' bytes (and an extra string): the identity of an import's input."""
-    digest = hashlib.sha256(extra.encode())
-    for path in paths:
-        if path is None:
-            continue
-        digest.update(str(Path(path).name).encode())
-        with Path(path).open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 22), b""):
-                digest.update(chunk)
-    return digest.hexdigest()
-
-
-# --- genes ---------------------------------------------------------------------------------
-
-
-def read_gene_info(path: Path | str) -> pd.DataFrame:
-    """LINCS gene_info: entrez_id, symbol, title, is_landmark, is_inferred."""
-    name = Path(path).name
-    table = read_table(path)
-    _require(table, ["pr_gene_id", "pr_gene_symbol", "pr_is_lm", "pr_is_bing"], name=name)
-    return pd.DataFrame(
-        {
-            "entrez_id": _entrez(table["pr_gene_id"], name=name),
-            "symbol": table["pr_gene_symbol"].str.strip().to_numpy(),
-            "title": table.get("pr_gene_title", pd.Series([""] * len(table))).to_numpy(),
-            "is_landmark": table["pr_is_lm"].str.strip().isin({"1", "True", "TRUE"}).to_numpy(),
-            "is_inferred": table["pr_is_bing"].str.strip().isin({"1", "True", "TRUE"}).to_numpy(),
-        }
-    )
-
-
-def read_gene_table(path: Path | str) -> pd.DataFrame:
-    """The org.Hs.eg.db export: entrez_id, symbol, name, gene_type, cytoband, aliases, ensembl."""
-    name = Path(path).name
-    table = read_table(path)
-    _require(table, ["entrez_id", "symbol", "name"], name=name)
-    table["entrez_id"] = _entrez(table["entrez_id"], name=name)
-    for column in ("gene_type", "cytoband", "aliases", "ensembl_ids"):
-        if column not in table.columns:
-            table[column] = ""
-    return table.set_index("entrez_id")
-
-
-# --- perturbagens --------------------------------------------------------------------------
-
-
-def read_pertinfo(path: Path | str) -> pd.DataFrame:
-    """LINCS pert_info (pert_id, pert_iname, pert_type, pubchem_cid, SMILES, InChIKey)."""
-    name = Path(path).name
-    table = read_table(path)
-    _require(table, ["pert_id", "pert_iname", "pert_type"], name=name)
-    table["pert_id"] = table["pert_id"].str.strip()
-    if (table["pert_id"] == "").any():
-        raise InputError(f"{name}: a row has an empty pert_id")
-    duplicated = table["pert_id"][table["pert_id"].duplicated()].unique()
-    if len(duplicated):
-        raise InputError(
-            f"{name}: duplicated pert_id: {', '.join(duplicated[:5])} ({len(duplicated)} in all)"
-        )
-    return table
-
-
-def _split(value: str, seps: str = r"[|;,]") -> list[str]:
-    if not value or value.strip() in NA_TOKENS:
-        return []
-    return list(dict.fromkeys(p.strip() for p in re.split(seps, value) if p.strip()))
-
-
-def read_drug_annotations(path: Path | str) -> pd.DataFrame:
-    """A drug annotation table, normalised: key_brd (13-char BRD prefix), key_name, moa,
-    targets, inchi_key, chembl_id, drugbank_id, phase.
-
-    Understands the signatureSearch LINCS compound table (pert_id, MOA, t_gn_sym, ...) and the
-    Drug Repurposing Hub export (Name, MOA, Target, Id, InChIKey, Phase).
-    """
-    name = Path(path).name
-    table = read_table(path)
-    rows = []
-    if "pert_id" in table.columns:
-        _require(table, ["pert_id", "pert_iname"], name=name)
-        for r in table.to_dict("records"):
-            moa = _split(r.get("MOA", ""), r"[|;]") or _split(r.get("mergeMOA", ""), r"[|;]")
-            targets = _split(r.get("target", ""), r"[|;]") or _split(r.get("t_gn_sym", ""), r";")
-            phase = r.get("max_phase", "").strip()
-            rows.append(
-                {
-                    "keys": [r["pert_id"].strip()[:13]],
-                    "key_name": r["pert_iname"].strip().lower(),
-                    "moa": moa,
-                    "targets": targets,
-                    "inchi_key": r.get("inchi_key", "").strip(),
-                    "chembl_id": r.get("chembl_id", "").strip(),
-                    "drugbank_id": r.get("DrugBank_ID", "").strip(),
-                    "phase": f"Phase {phase.split('.')[0]}" if phase not in NA_TOKENS else "",
-                }
-            )
-    elif "Name" in table.columns:
-        _require(table, ["Name", "MOA", "Target"], name=name)
-        for r in table.to_dict("records"):
-            rows.append(
-                {
-                    "keys": sorted({i.strip()[:13] for i in _split(r.get("Id", ""), ",")}),
-                    "key_name": r["Name"].strip().lower(),
-                    "moa": _split(r["MOA"], r"[|,]"),
-                    "targets": _split(r["Target"], ","),
-                    "inchi_key": (_split(r.get("InChIKey", ""), ",") or [""])[0],
-                    "chembl_id": "",
-                    "drugbank_id": "",
-                    "phase": r.get("Phase", "").strip(),
-                }
-            )
-    else:
-        raise InputError(f"{name}: not a drug annotation table (no pert_id or Name column)")
-    return pd.DataFrame(rows)
-
-
-# --- gene sets -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GmtSet:
-    name: str
-    description: str
-    genes: list[str]
-
-
-def read_gmt(path: Path | str) -> list[GmtSet]:
-    """A GMT file: name, description, genes (tab-separated), one set a line."""
-    name = Path(path).name
-    sets, seen = [], set()
-    for number, line in enumerate(read_text(path).split("\n"), start=1):
-        if not line.strip():
-            continue
-        fields = line.rstrip("\n").split("\t")
-        if len(fields) < 3:
-            raise InputError(
-                f"{name}: line {number} has {len(fields)} tab-separated field(s); a GMT line "
-                "needs a name, a description and at least one gene"
-            )
-        genes = list(dict.fromkeys(g.strip() for g in fields[2:] if g.strip()))
-        if not genes:
-            raise InputError(f"{name}: line {number} ({fields[0]!r}) has no genes")
-        if fields[0] in seen:
-            raise InputError(f"{name}: duplicated gene-set name {fields[0]!r} (line {number})")
-        seen.add(fields[0])
-        sets.append(GmtSet(fields[0].strip()[:300], fields[1].strip(), genes))
-    return sets
 
 
 # --- signature libraries -------------------------------------------------------------------
@@ -222,7 +53,7 @@ class LibrarySource:
 def read_probe_map(path: Path | str) -> dict[str, int]:
     """Probe id (e.g. 200814_at) -> Entrez id, from a CMap row-metadata table."""
     table = read_table(path)
-    _require(table, ["rid", "pr_gene_id"], name=Path(path).name)
+    require(table, ["rid", "pr_gene_id"], name=Path(path).name)
     return dict(zip(table["rid"].str.strip(), table["pr_gene_id"].astype(int), strict=True))
 
 
@@ -292,7 +123,7 @@ def library_from_frames(
     name: str = "matrix",
 ) -> LibrarySource:
     """A library from in-memory genes × signatures frames whose index holds Entrez ids."""
-    genes = _entrez(pd.Series(logfc.index.astype(str)), name=name)
+    genes = entrez_ids(pd.Series(logfc.index.astype(str)), name=name)
     ids = [str(c) for c in logfc.columns]
     if len(set(ids)) != len(ids):
         raise InputError(f"{name}: duplicated signature ids")
@@ -337,53 +168,19 @@ def library_from_gct(path, *, probe_map=None, prefix: str = "") -> LibrarySource
     )
 
 
-def _h5_strings(dataset) -> list[str]:
-    return [v.decode() if isinstance(v, bytes) else str(v) for v in dataset[()]]
-
-
 def library_from_gctx(path, *, probe_map=None, prefix: str = "") -> LibrarySource:
     """A GCTX (HDF5) library; values are read in column blocks (the HDF5 matrix is stored
     n_cols × n_rows, so a block of signatures is a block of HDF5 rows)."""
-    import h5py
-
-    name = Path(path).name
-    try:
-        h5 = h5py.File(path, "r")
-    except OSError as exc:
-        raise InputError(f"{name}: not a readable GCTX/HDF5 file ({exc})") from None
-    with h5:
-        try:
-            shape = h5["0/DATA/0/matrix"].shape
-            row_ids = pd.Index(_h5_strings(h5["0/META/ROW/id"]))
-            col_ids = _h5_strings(h5["0/META/COL/id"])
-            row_meta = pd.DataFrame(
-                {k: _h5_strings(v) for k, v in h5["0/META/ROW"].items() if k != "id"},
-                index=row_ids,
-            )
-            col_meta = pd.DataFrame(
-                {k: _h5_strings(v) for k, v in h5["0/META/COL"].items() if k != "id"},
-                index=col_ids,
-            )
-        except KeyError as exc:
-            raise InputError(f"{name}: not a GCTX file (missing {exc})") from None
-    if shape != (len(col_ids), len(row_ids)):
-        raise InputError(
-            f"{name}: matrix shape {shape} does not match {len(col_ids)} columns × "
-            f"{len(row_ids)} rows of metadata"
-        )
-    if len(set(col_ids)) != len(col_ids):
-        raise InputError(f"{name}: duplicated column ids")
-    keep, genes, notes = _gene_index(row_ids, row_meta, probe_map, name=name)
-    ids = _prefixed(col_ids, prefix)
+    meta = read_gctx_meta(path)
+    row_ids = meta.row_meta.index
+    keep, genes, notes = _gene_index(row_ids, meta.row_meta, probe_map, name=Path(path).name)
+    ids = _prefixed(meta.col_meta.index, prefix)
+    col_meta = meta.col_meta.copy()
     col_meta.index = ids
 
     def blocks() -> Iterator[Block]:
-        with h5py.File(path, "r") as h5:
-            matrix = h5["0/DATA/0/matrix"]
-            for start in range(0, len(ids), BLOCK):
-                stop = min(start + BLOCK, len(ids))
-                block = np.asarray(matrix[start:stop, :], dtype=np.float32)[:, keep].T
-                yield ids[start:stop], np.ascontiguousarray(block), None
+        for start, stop, values in gctx_blocks(path, block=BLOCK, rows=keep):
+            yield ids[start:stop], values, None
 
     return LibrarySource(
         genes=genes,
@@ -404,7 +201,7 @@ def _numeric_matrix(path) -> pd.DataFrame:
     index = pd.Index(table.iloc[:, 0].str.strip(), name="gene")
     data_cols = [c for c in table.columns[1:] if c.lower() not in {"symbol", "gene_symbol"}]
     raw = pd.DataFrame(table[data_cols].to_numpy(), index=index, columns=data_cols)
-    _entrez(pd.Series(index), name=name)
+    entrez_ids(pd.Series(index), name=name)
     if len(set(data_cols)) != len(data_cols):
         raise InputError(f"{name}: duplicated signature ids in the header")
     return to_numeric(raw, name=name)
@@ -439,14 +236,14 @@ def library_from_ilincs_tsv(paths: list, *, prefix: str = "") -> LibrarySource:
     for path in paths:
         name = Path(path).name
         table = read_table(path)
-        _require(table, ["ID_geneid", ILINCS_VALUE], name=name)
+        require(table, ["ID_geneid", ILINCS_VALUE], name=name)
         if "signatureID" in table.columns:
             groups = table.groupby("signatureID", sort=False)
         else:
             match = re.search(r"([A-Z]+[A-Z0-9]*_\d+)", name)
             groups = [(match.group(1) if match else Path(path).stem, table)]
         for sig, part in groups:
-            genes = _entrez(part["ID_geneid"], name=name)
+            genes = entrez_ids(part["ID_geneid"], name=name)
             sig = f"{prefix}{sig}"
             if sig in logfc_cols:
                 raise InputError(f"{name}: signature {sig} appears twice")
