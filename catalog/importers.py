@@ -10,13 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.engine.formats import MISSING_TOKENS, InputError, Matrix, read_table
+from analysis.engine.formats import InputError, Matrix, read_table
 from analysis.engine.formats.common import check_unique
 
-__all__ = ["NA_TOKENS", "InputError", "align_samples", "read_sample_table"]
-
-# signatures/services.py imports these two from here (its split is in progress elsewhere).
-NA_TOKENS = MISSING_TOKENS
+__all__ = ["align_samples", "read_sample_table"]
 
 SAMPLE_ID_COLUMNS = ("sample", "sample_id", "sample_name", "id", "name", "geo_accession")
 

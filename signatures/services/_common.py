@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalog.importers import InputError
+from analysis.engine.formats import InputError
 from catalog.validators import is_slug
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.engine.formats import is_missing
 from catalog.fields import fit
-from catalog.importers import NA_TOKENS
 from catalog.models import Organism
 from signatures.models import Gene
 from signatures.services._common import upsert
@@ -16,7 +16,7 @@ GENE_FIELDS += ["is_landmark", "is_inferred", "is_lincs", "organism_id"]
 
 def _listed(value: str) -> list[str]:
     value = str(value or "").strip()
-    return [] if value in NA_TOKENS else [v for v in value.split("|") if v]
+    return [] if is_missing(value) else [v for v in value.split("|") if v]
 
 
 def genes_import(

@@ -7,8 +7,8 @@ import json
 
 from django.db import transaction
 
+from analysis.engine.formats import InputError
 from catalog.fields import fit
-from catalog.importers import InputError
 from catalog.services import ImportReport
 from signatures.importers import GmtSet
 from signatures.models import GeneSet, GeneSetLibrary

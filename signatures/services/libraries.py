@@ -17,8 +17,8 @@ import pandas as pd
 from django.db import transaction
 from django.db.models import F
 
+from analysis.engine.formats import InputError, is_missing
 from catalog.fields import max_length
-from catalog.importers import NA_TOKENS, InputError
 from catalog.models import Collection, Organism
 from catalog.services import ImportReport, cell_lines_ensure
 from signatures import io
@@ -36,7 +36,7 @@ Progress = Callable[[int, int], None]
 def _merge_metadata(source: LibrarySource, table: pd.DataFrame | None) -> dict[str, dict]:
     rows = {sid: {} for sid in source.signature_ids}
     for sid, row in source.metadata.astype(str).iterrows():
-        rows[sid] = {k: v.strip() for k, v in row.items() if v.strip() not in NA_TOKENS}
+        rows[sid] = {k: v.strip() for k, v in row.items() if not is_missing(v.strip())}
     if table is not None:
         unknown = table.index.difference(pd.Index(source.signature_ids))
         if len(unknown):
@@ -45,7 +45,7 @@ def _merge_metadata(source: LibrarySource, table: pd.DataFrame | None) -> dict[s
                 + ", ".join(map(str, unknown[:5]))
             )
         for sid, row in table.astype(str).iterrows():
-            rows[sid].update({k: v.strip() for k, v in row.items() if v.strip() not in NA_TOKENS})
+            rows[sid].update({k: v.strip() for k, v in row.items() if not is_missing(v.strip())})
     return rows
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
+from analysis.engine.formats import is_missing
 from catalog.fields import fit
-from catalog.importers import NA_TOKENS
 from signatures.choices import PerturbagenKind
 from signatures.models import Signature
 
@@ -57,7 +57,7 @@ def perturbagen_kind(pert_type: str) -> str:
 def _first(meta: dict, *names: str) -> str:
     for n in names:
         value = str(meta.get(n, "")).strip()
-        if value and value not in NA_TOKENS:
+        if value and not is_missing(value):
             return value
     return ""
 

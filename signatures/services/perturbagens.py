@@ -7,8 +7,8 @@ from collections.abc import Iterable
 import pandas as pd
 from django.db.models.functions import Lower
 
+from analysis.engine.formats import is_missing
 from catalog.fields import fit
-from catalog.importers import NA_TOKENS
 from signatures.choices import PerturbagenKind
 from signatures.models import Gene, Perturbagen
 from signatures.services._common import upsert
@@ -48,13 +48,13 @@ def _annotate(values: dict, accession: str, name: str, indexes) -> None:
         for target, source in (("moa", "moa"), ("targets", "targets")):
             values[target] = values[target] or hit[source]
         for target, source in ANNOTATION_IDS:
-            if not values[target] and hit[source] not in NA_TOKENS:
+            if not values[target] and not is_missing(hit[source]):
                 values[target] = fit(Perturbagen, target, str(hit[source]))
 
 
 def _clean(value) -> str:
     value = str(value or "").strip()
-    return "" if value in NA_TOKENS else value
+    return "" if is_missing(value) else value
 
 
 def perturbagens_import(
