@@ -18,7 +18,6 @@ import http.client
 import json
 import os
 import random
-import secrets
 import signal
 import subprocess
 import sys
@@ -30,24 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.server import scratch_env, wait_for
+
 ROOT = Path(__file__).resolve().parent.parent
 N_GENES, N_SIGNATURES = 978, 5000
 
 
 def _env(work: Path) -> dict:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "ilincs_site.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SECURE_COOKIES": "0",
-        "DATABASE_URL": f"sqlite:///{work / 'load.sqlite3'}",
-        "PORTAL_DATA_DIR": str(work / "data"),
-        "PORTAL_THROTTLE_ANON": "1000000/minute",
-        "PORTAL_THROTTLE_USER": "1000000/minute",
-        "LOG_LEVEL": "ERROR",
-    }
+    return scratch_env(work, database="load.sqlite3")
 
 
 def setup_catalogue() -> None:
@@ -160,19 +149,6 @@ def _client(port: int, stop: float, genes: list[int], out: dict, lock: threading
             out["errors"][key] += n
 
 
-def _wait_for(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("the server did not start")
-
-
 def _report(out: dict, seconds: float) -> None:
     every = [v for values in out["latency"].values() for v in values]
     total = len(every)
@@ -227,7 +203,7 @@ def main() -> None:
             start_new_session=True,
         )
         try:
-            _wait_for(args.port)
+            wait_for(args.port)
             genes = [int(g) for g in np.arange(1, N_GENES + 1) * 7 + 1000]
             out = {"latency": defaultdict(list), "errors": defaultdict(int)}
             lock = threading.Lock()

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.server import scratch_env, wait_for
+
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
 N_GENES, N_SIGNATURES = 978, 500
@@ -39,21 +41,13 @@ GENES = [int(g) for g in np.arange(1, N_GENES + 1) * 7 + 1000]
 
 
 def _env(work: Path, args) -> dict:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "ilincs_site.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SECURE_COOKIES": "0",
-        "DATABASE_URL": f"sqlite:///{work / 'memory.sqlite3'}",
-        "PORTAL_DATA_DIR": str(work / "data"),
-        "PORTAL_MAX_REQUEST_BYTES": str(args.request_mb * MB),
-        "PORTAL_MAX_UPLOAD_BYTES": str(args.upload_mb * MB),
-        "PORTAL_MAX_UPLOAD_ROWS": str(args.rows),
-        "PORTAL_THROTTLE_ANON": "1000000/minute",
-        "LOG_LEVEL": "ERROR",
-    }
+    return scratch_env(
+        work,
+        database="memory.sqlite3",
+        PORTAL_MAX_REQUEST_BYTES=str(args.request_mb * MB),
+        PORTAL_MAX_UPLOAD_BYTES=str(args.upload_mb * MB),
+        PORTAL_MAX_UPLOAD_ROWS=str(args.rows),
+    )
 
 
 def setup_catalogue() -> None:
@@ -134,19 +128,6 @@ def _status_kb(pid: int, field: str) -> int:
 
 def _reset_peak(pid: int) -> None:
     Path(f"/proc/{pid}/clear_refs").write_text("5")  # VmHWM := VmRSS (Linux >= 4.0)
-
-
-def _wait_for(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("the server did not start")
 
 
 def _csrf(port: int) -> str:
@@ -296,7 +277,7 @@ def main() -> None:
             cwd=ROOT, env=env, start_new_session=True,
         )  # fmt: skip
         try:
-            _wait_for(args.port)
+            wait_for(args.port)
             pid = _worker_pid(server.pid)
             token = _csrf(args.port)
             cases = _cases(args, token)
