@@ -74,7 +74,7 @@ def tsne(matrix: pd.DataFrame, *, seed: int = 0, perplexity: float | None = None
         learning_rate="auto",
     )
     # One OpenMP thread: for a few hundred items the Barnes-Hut threads only spin, and on a
-    # busy 2-core machine they make a 0.4 s embedding take 10-30 s.
+    # busy machine they slow the embedding many times over (figures in docs/enrichment.md).
     with threadpool_limits(limits=1, user_api="openmp"):
         coords = model.fit_transform(data.T.to_numpy())
     return Embedding(pd.DataFrame(coords, index=data.columns, columns=["tSNE1", "tSNE2"]))
