@@ -154,23 +154,33 @@ def entrez_like(ident: str) -> bool:
 
 
 def resolve_genes(identifiers: Iterable[str]) -> dict[str, int]:
-    """Map Entrez ids (digit strings) and symbols (case-insensitive) to Entrez ids."""
+    """Map Entrez ids (digit strings) and symbols to Entrez ids. A symbol matches as spelled
+    (official symbols such as ``C10orf10`` have lower-case letters) or upper-cased (``mtor``);
+    the exact spelling wins when two genes differ only in case."""
     ids = list(identifiers)
     numbers = list({int(i) for i in ids if entrez_like(i)})
-    symbols = list({i.upper() for i in ids if not entrez_like(i)})
+    symbols = list({s for i in ids if not entrez_like(i) for s in (i, i.upper())})
     # indexed look-ups by id and by symbol (an OR of both would make SQLite scan the table)
-    by_id, by_symbol = {}, {}
+    by_id: dict[str, int] = {}
+    exact: dict[str, int] = {}
+    by_upper: dict[str, int] = {}
     for start in range(0, len(numbers), LOOKUP_BATCH):
         batch = numbers[start : start + LOOKUP_BATCH]
         found = Gene.objects.filter(entrez_id__in=batch).values_list("entrez_id", flat=True)
         by_id.update((str(e), e) for e in found)
     for start in range(0, len(symbols), LOOKUP_BATCH):
         batch = symbols[start : start + LOOKUP_BATCH]
-        found = Gene.objects.filter(symbol__in=batch).values_list("entrez_id", "symbol")
-        by_symbol.update((s.upper(), e) for e, s in found)
+        for entrez, symbol in Gene.objects.filter(symbol__in=batch).values_list(
+            "entrez_id", "symbol"
+        ):
+            exact[symbol] = entrez
+            by_upper.setdefault(symbol.upper(), entrez)
     out = {}
     for ident in ids:
-        entrez = by_id.get(ident) if entrez_like(ident) else by_symbol.get(ident.upper())
+        if entrez_like(ident):
+            entrez = by_id.get(ident)
+        else:
+            entrez = exact.get(ident, by_upper.get(ident.upper()))
         if entrez is not None:
             out[ident] = entrez
     return out
