@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,6 +18,7 @@ from django.db import connection
 from signatures import io
 from tests.conftest import ROOT
 from tests.factories import catalogue_state
+from tests.reliability.processes import manage, portal_env, qcluster, run_row
 
 FAULTS: dict[str, int] = {}
 
@@ -31,67 +30,31 @@ def _fault(name: str) -> None:
 # --- a worker killed in the middle of a run -----------------------------------------------
 
 
-def _manage(env: dict, *args: str, timeout: float = 120) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
-
-def _run_row(db: Path, run_id: int) -> tuple:
-    with sqlite3.connect(db, timeout=30) as con:
-        return con.execute(
-            "SELECT status, progress, result_dir, error FROM analysis_analysisrun WHERE id = ?",
-            (run_id,),
-        ).fetchone()
+ROW = "status, progress, result_dir, error"
 
 
 def test_a_worker_killed_mid_run_leaves_the_run_failed_after_the_reaper_and_no_result(tmp_path):
     db = tmp_path / "portal.sqlite3"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.reliability.fault_settings",
-        "DJANGO_DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{db}",
-        "PORTAL_DATA_DIR": str(tmp_path / "data"),
-        "Q_WORKERS": "1",
-    }
-    _manage(env, "migrate", "--noinput")
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: kill -9 takes the cluster's children
-    )
-    try:
+    env = portal_env(tmp_path, Q_WORKERS="1")
+    manage(env, "migrate", "--noinput")
+    with qcluster(env):  # killed with SIGKILL to its process group when the block ends
         submit = (
             "from analysis.runs.services import analysis_submit;"
             "print(analysis_submit(user=None, kind='reliability_slow', params={'steps': 600}).pk)"
         )
-        run_id = int(_manage(env, "shell", "-c", submit).strip().splitlines()[-1])
+        run_id = int(manage(env, "shell", "-c", submit).strip().splitlines()[-1])
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            status, progress, *_ = _run_row(db, run_id)
+            status, progress, *_ = run_row(db, run_id, ROW)
             if status == "running" and progress >= 3:
                 break
             time.sleep(0.2)
         assert (status, progress >= 3) == ("running", True), "the worker never started the run"
-    finally:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=30)
     _fault("worker killed (SIGKILL to the qcluster process group)")
     time.sleep(1.2)
-    assert _run_row(db, run_id)[0] == "running"  # nobody told the row: the reaper must
-    out = _manage(env, "reap_stale_runs", "--minutes=0")
-    status, _, result_dir, error = _run_row(db, run_id)
+    assert run_row(db, run_id)[0] == "running"  # nobody told the row: the reaper must
+    out = manage(env, "reap_stale_runs", "--minutes=0")
+    status, _, result_dir, error = run_row(db, run_id, ROW)
     assert "1 stale run(s) marked failed" in out
     assert status == "failed"
     assert "stopped" in error
